@@ -1,0 +1,18 @@
+//! One file per subcommand: raw CLI values -> stage configurations -> stages in order. This is the
+//! only layer (with `main.rs`) that uses `anyhow`; stages have their own typed errors.
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Status;
+
+mod profile;
+mod synth;
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> Result<Status> {
+    match cli.command {
+        Command::Profile(args) => profile::run(args),
+        Command::Synth(args) => synth::run(args),
+    }
+}

@@ -1,0 +1,1 @@
+//! (stage stub; filled by its issue)

@@ -1,0 +1,4 @@
+//! The one integration-test binary (polars links once). Each module says what goes in it.
+
+/// Helpers shared by the test modules: paths to testdata and ../shared, the binary under test.
+mod common;
