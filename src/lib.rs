@@ -22,6 +22,7 @@
 //! | [`report`] | results | tables, JSON, NDJSON, CSV on `impl Write` | decide anything |
 //! | [`commands`] | CLI values | stage configs, exit status | print directly |
 
+pub mod atomic;
 pub mod baseline;
 pub mod cli;
 pub mod commands;

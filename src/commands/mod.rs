@@ -6,6 +6,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
 
+mod learn;
 mod profile;
 mod synth;
 

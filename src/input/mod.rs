@@ -1,1 +1,151 @@
-//! (stage stub; filled by its issue)
+//! Stage 1: find and decode CloudTrail logs. Consumes paths (files, folders, `-` for stdin);
+//! produces [`Source`]s and, per source, the raw JSON records it holds, each with its location.
+//! Formats are recognised by content (gzip magic, `{"Records":[...]}`, a bare array, NDJSON),
+//! never by name. Digest files and files that are not logs are skipped with a reason, never
+//! counted as events. This stage does not know what an event means (that is `event`), and it
+//! never panics on input: every problem becomes a [`Problem`] with the file, the record or line,
+//! and the reason.
+
+mod decode;
+mod discover;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+pub use decode::{RawRecord, read_records};
+pub use discover::{DiscoverOptions, Discovery, discover};
+
+/// Where records come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceKind {
+    File(PathBuf),
+    Stdin,
+}
+
+/// One input: a file or standard input.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub kind: SourceKind,
+    /// Size on disk (0 for stdin).
+    pub size: u64,
+    /// The delivery date in an S3-layout path (`.../CloudTrail/<region>/YYYY/MM/DD/<file>`).
+    pub path_date: Option<NaiveDate>,
+}
+
+impl Source {
+    /// A file source with its S3-layout date, if any.
+    pub fn file(path: PathBuf, size: u64) -> Source {
+        let path_date = discover::s3_path_date(&path);
+        Source {
+            kind: SourceKind::File(path),
+            size,
+            path_date,
+        }
+    }
+
+    pub fn stdin() -> Source {
+        Source {
+            kind: SourceKind::Stdin,
+            size: 0,
+            path_date: None,
+        }
+    }
+
+    /// How the source is named in messages.
+    pub fn name(&self) -> String {
+        match &self.kind {
+            SourceKind::File(p) => p.display().to_string(),
+            SourceKind::Stdin => "<stdin>".to_string(),
+        }
+    }
+}
+
+/// Where in a source a record sits: its 1-based ordinal, and its 1-based line when the format is
+/// line-oriented (NDJSON, single-line `{"Records":[...]}` objects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    pub record: usize,
+    pub line: Option<usize>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}, record {}", self.record),
+            None => write!(f, "record {}", self.record),
+        }
+    }
+}
+
+/// Why something was skipped. The variants are the categories of the end-of-run summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProblemKind {
+    /// A path given on the command line does not exist or cannot be read.
+    Unreadable,
+    /// Gzip stream damaged or cut short.
+    CorruptGzip,
+    /// The JSON is invalid or ends early (a truncated file); records before the damage are kept.
+    InvalidJson,
+    /// A CloudTrail digest file (integrity validation), not events.
+    Digest,
+    /// A CloudTrail Insights file, not API events.
+    Insight,
+    /// Not a CloudTrail log at all (wrong content).
+    NotALog,
+    /// A record that is not a JSON object, or an NDJSON line that is not valid JSON.
+    BadRecord,
+    /// A record without a usable `eventTime` (and no `@timestamp`).
+    NoEventTime,
+    /// A record without a usable `awsRegion`.
+    NoRegion,
+}
+
+impl ProblemKind {
+    /// Whether the whole file was skipped (as opposed to one record of it).
+    pub fn is_file_level(self) -> bool {
+        !matches!(
+            self,
+            ProblemKind::BadRecord | ProblemKind::NoEventTime | ProblemKind::NoRegion
+        )
+    }
+
+    /// Short label for summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProblemKind::Unreadable => "unreadable",
+            ProblemKind::CorruptGzip => "corrupt gzip",
+            ProblemKind::InvalidJson => "invalid JSON",
+            ProblemKind::Digest => "digest file",
+            ProblemKind::Insight => "insights file",
+            ProblemKind::NotALog => "not a CloudTrail log",
+            ProblemKind::BadRecord => "bad record",
+            ProblemKind::NoEventTime => "no usable eventTime",
+            ProblemKind::NoRegion => "no awsRegion",
+        }
+    }
+}
+
+/// One skipped file or record: which, where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub source: String,
+    pub location: Option<Location>,
+    pub kind: ProblemKind,
+    pub detail: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        if let Some(loc) = self.location {
+            write!(f, " ({loc})")?;
+        }
+        write!(f, ": {}", self.kind.label())?;
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        Ok(())
+    }
+}

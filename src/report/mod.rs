@@ -1,1 +1,50 @@
-//! (stage stub; filled by its issue)
+//! Stage 8: all output. Consumes results (profiles, problems, decisions, hits); produces tables
+//! (comfy-table), JSON, NDJSON and CSV on any `impl Write`. It decides nothing and never calls
+//! `println!`: commands hand it stdout or stderr.
+
+pub mod problems;
+pub mod profile;
+pub mod progress;
+pub mod table;
+
+pub use crate::cli::Format;
+
+/// Format a count with thousands separators (`12,345`).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Quote a CSV field when needed (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(super::csv_field("a"), "a");
+        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

@@ -3,23 +3,29 @@
 use std::path::PathBuf;
 
 /// The crate root (where Cargo.toml is).
+#[allow(dead_code)]
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `testdata/<rel>`.
+#[allow(dead_code)]
 pub fn testdata(rel: &str) -> PathBuf {
     root().join("testdata").join(rel)
 }
 
 /// `../shared/<rel>` when it exists. When it does not (a user's fresh clone has no shared/),
 /// prints why the calling test is skipped and returns `None`.
+#[allow(dead_code)]
 pub fn shared(rel: &str) -> Option<PathBuf> {
     let path = root().join("..").join("shared").join(rel);
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("SKIPPED: {} is absent (tests that read ../shared need the project's shared data)", path.display());
+        eprintln!(
+            "SKIPPED: {} is absent (tests that read ../shared need the project's shared data)",
+            path.display()
+        );
         None
     }
 }

@@ -2,3 +2,5 @@
 
 /// Helpers shared by the test modules: paths to testdata and ../shared, the binary under test.
 mod common;
+/// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
+mod profile;

@@ -1,0 +1,362 @@
+//! Fold events into counts keyed by (day, account, region, event source, identity type,
+//! principal, origin, failed, read-only). Each file is folded into its own [`Partial`] on a rayon
+//! worker, partials are merged, and nothing but the counts is kept: memory grows with the number
+//! of distinct keys, never with the number of events. Problems are logged with a cap per run so
+//! that a flood of bad records cannot grow memory either.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::event::{Event, Origin, UNKNOWN_ACCOUNT};
+use crate::input::{self, Problem, ProblemKind, Source};
+
+/// String interner: each distinct account, region, source, type or principal is stored once.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// The aggregation key, with strings interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub day: NaiveDate,
+    pub account: u32,
+    pub region: u32,
+    pub event_source: u32,
+    pub identity_type: u32,
+    pub principal: u32,
+    pub origin: Origin,
+    pub failed: bool,
+    pub read_only: bool,
+}
+
+/// One aggregate row with its strings resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row<'a> {
+    pub day: NaiveDate,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub event_source: &'a str,
+    pub identity_type: &'a str,
+    pub principal: &'a str,
+    pub origin: Origin,
+    pub failed: bool,
+    pub read_only: bool,
+    pub events: u64,
+}
+
+/// Counts per key.
+#[derive(Debug, Default, Clone)]
+pub struct Aggregates {
+    pub strings: Interner,
+    pub counts: HashMap<Key, u64>,
+}
+
+impl Aggregates {
+    /// Add `events` to the key made of these values.
+    pub fn add(&mut self, row: &Row<'_>) {
+        let key = Key {
+            day: row.day,
+            account: self.strings.intern(row.account),
+            region: self.strings.intern(row.region),
+            event_source: self.strings.intern(row.event_source),
+            identity_type: self.strings.intern(row.identity_type),
+            principal: self.strings.intern(row.principal),
+            origin: row.origin,
+            failed: row.failed,
+            read_only: row.read_only,
+        };
+        *self.counts.entry(key).or_insert(0) += row.events;
+    }
+
+    /// Fold another aggregate into this one.
+    pub fn merge(&mut self, other: &Aggregates) {
+        for row in other.rows() {
+            self.add(&row);
+        }
+    }
+
+    fn resolve(&self, key: &Key, events: u64) -> Row<'_> {
+        Row {
+            day: key.day,
+            account: self.strings.name(key.account),
+            region: self.strings.name(key.region),
+            event_source: self.strings.name(key.event_source),
+            identity_type: self.strings.name(key.identity_type),
+            principal: self.strings.name(key.principal),
+            origin: key.origin,
+            failed: key.failed,
+            read_only: key.read_only,
+            events,
+        }
+    }
+
+    /// Every row, in a deterministic order (by day, then the key's strings).
+    pub fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows: Vec<Row<'_>> = self
+            .counts
+            .iter()
+            .map(|(k, &n)| self.resolve(k, n))
+            .collect();
+        rows.sort_unstable_by(|a, b| {
+            (
+                a.day,
+                a.account,
+                a.region,
+                a.event_source,
+                a.identity_type,
+                a.principal,
+                a.origin,
+                a.failed,
+                a.read_only,
+            )
+                .cmp(&(
+                    b.day,
+                    b.account,
+                    b.region,
+                    b.event_source,
+                    b.identity_type,
+                    b.principal,
+                    b.origin,
+                    b.failed,
+                    b.read_only,
+                ))
+        });
+        rows
+    }
+
+    pub fn total_events(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    pub fn days(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let min = self.counts.keys().map(|k| k.day).min()?;
+        let max = self.counts.keys().map(|k| k.day).max()?;
+        Some((min, max))
+    }
+
+    /// Keep only the rows whose day is in `[since, until]`; returns the events dropped.
+    pub fn retain_window(&mut self, since: NaiveDate, until: NaiveDate) -> u64 {
+        let mut dropped = 0;
+        self.counts.retain(|k, n| {
+            let keep = k.day >= since && k.day <= until;
+            if !keep {
+                dropped += *n;
+            }
+            keep
+        });
+        dropped
+    }
+}
+
+/// How many problems are kept with their text; the rest are only counted.
+pub const PROBLEMS_SHOWN: usize = 200;
+
+/// Problems met while reading: the first [`PROBLEMS_SHOWN`] in full, all of them counted by kind.
+#[derive(Debug, Default, Clone)]
+pub struct ProblemLog {
+    pub shown: Vec<Problem>,
+    pub counts: BTreeMap<ProblemKind, usize>,
+}
+
+impl ProblemLog {
+    pub fn push(&mut self, problem: Problem) {
+        *self.counts.entry(problem.kind).or_insert(0) += 1;
+        if self.shown.len() < PROBLEMS_SHOWN {
+            self.shown.push(problem);
+        }
+    }
+
+    pub fn merge(&mut self, other: ProblemLog) {
+        for (kind, n) in other.counts {
+            *self.counts.entry(kind).or_insert(0) += n;
+        }
+        let room = PROBLEMS_SHOWN.saturating_sub(self.shown.len());
+        self.shown.extend(other.shown.into_iter().take(room));
+    }
+
+    pub fn files_skipped(&self) -> usize {
+        self.counts
+            .iter()
+            .filter(|(k, _)| k.is_file_level())
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    pub fn records_skipped(&self) -> usize {
+        self.counts
+            .iter()
+            .filter(|(k, _)| !k.is_file_level())
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+}
+
+/// Counts about the input, for the summary and the JSON `input` object.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InputStats {
+    /// Files (and stdin) read.
+    pub files: usize,
+    /// Files skipped whole (digests, not logs, unreadable, corrupt).
+    pub skipped_files: usize,
+    /// Files left unopened because their S3 path date lies outside the window.
+    pub pruned_files: usize,
+    /// Events inside the window (what the profile counts).
+    pub events: u64,
+    /// Events read but outside the window.
+    pub outside_window: u64,
+    /// Records skipped (no eventTime, no awsRegion, not an object).
+    pub skipped_records: usize,
+    /// Decompressed bytes read.
+    pub bytes: u64,
+}
+
+/// Called after each file, for progress display.
+pub trait Progress: Sync {
+    fn file_done(&self, bytes: u64, records: usize);
+}
+
+impl Progress for () {
+    fn file_done(&self, _: u64, _: usize) {}
+}
+
+/// The result of folding every source.
+#[derive(Debug, Default)]
+pub struct Folded {
+    pub aggregates: Aggregates,
+    pub problems: ProblemLog,
+    pub stats: InputStats,
+}
+
+/// Fold one source into a partial aggregate.
+pub fn fold_source(source: &Source) -> Folded {
+    let mut folded = Folded::default();
+    let mut problems = ProblemLog::default();
+    let name = source.name();
+    let outcome = input::read_records(source, &mut |record| {
+        let event = match Event::parse(record.json.get()) {
+            Ok(ev) => ev,
+            Err(err) => {
+                problems.push(Problem {
+                    source: name.clone(),
+                    location: Some(record.location),
+                    kind: ProblemKind::BadRecord,
+                    detail: err.to_string(),
+                });
+                return;
+            }
+        };
+        let day = match event.day() {
+            Ok(day) => day,
+            Err(why) => {
+                problems.push(Problem {
+                    source: name.clone(),
+                    location: Some(record.location),
+                    kind: ProblemKind::NoEventTime,
+                    detail: why,
+                });
+                return;
+            }
+        };
+        let Some(region) = event.region() else {
+            problems.push(Problem {
+                source: name.clone(),
+                location: Some(record.location),
+                kind: ProblemKind::NoRegion,
+                detail: event
+                    .event_name
+                    .get()
+                    .map(|n| format!("eventName {n}"))
+                    .unwrap_or_default(),
+            });
+            return;
+        };
+        let principal = event.principal();
+        folded.aggregates.add(&Row {
+            day,
+            account: event.recipient_account_id.get().unwrap_or(UNKNOWN_ACCOUNT),
+            region,
+            event_source: event.event_source.get().unwrap_or("(none)"),
+            identity_type: event.identity_type(),
+            principal: &principal,
+            origin: event.origin(),
+            failed: event.failed(),
+            read_only: event.read_only(),
+            events: 1,
+        });
+    });
+    let file_failed = outcome
+        .problems
+        .iter()
+        .any(|p| p.kind.is_file_level() && outcome.records == 0);
+    for p in outcome.problems {
+        problems.push(p);
+    }
+    // Report a file's problems in the order they occur in it.
+    problems
+        .shown
+        .sort_by_key(|p| p.location.map_or(usize::MAX, |l| l.record));
+    folded.stats.files = usize::from(!file_failed);
+    folded.stats.bytes = outcome.bytes;
+    folded.stats.events = folded.aggregates.total_events();
+    folded.problems = problems;
+    folded
+}
+
+/// Fold every source in parallel and merge. With `strict`, the first problem (in source order)
+/// is returned as an error.
+pub fn fold_all(
+    sources: &[Source],
+    strict: bool,
+    progress: &dyn Progress,
+) -> Result<Folded, Problem> {
+    let partials: Vec<Folded> = sources
+        .par_iter()
+        .map(|source| {
+            let folded = fold_source(source);
+            progress.file_done(folded.stats.bytes, folded.stats.events as usize);
+            folded
+        })
+        .collect();
+    let mut all = Folded::default();
+    for partial in partials {
+        if let (true, Some(p)) = (strict, partial.problems.shown.first()) {
+            return Err(p.clone());
+        }
+        all.aggregates.merge(&partial.aggregates);
+        all.stats.files += partial.stats.files;
+        all.stats.bytes += partial.stats.bytes;
+        all.problems.merge(partial.problems);
+    }
+    all.stats.events = all.aggregates.total_events();
+    all.stats.skipped_files = all.problems.files_skipped();
+    all.stats.skipped_records = all.problems.records_skipped();
+    Ok(all)
+}

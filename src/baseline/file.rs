@@ -1,0 +1,274 @@
+//! The baseline file: the aggregates of a window, saved as versioned JSON so that `allowlist`,
+//! `tune` and `rebaseline` never re-read the logs. Schema `trailtune.baseline/1` (documented in
+//! docs/baseline-format.md): metadata, the window, input counts, the review decisions
+//! (approved/rejected regions, kept across re-baselining) and the aggregate rows as arrays in the
+//! order of `columns`. Loading checks the schema and every row; writes are atomic.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::aggregate::{Aggregates, InputStats, Row};
+use super::{Window, cols};
+use crate::event::Origin;
+
+/// The schema tag written and accepted.
+pub const SCHEMA: &str = "trailtune.baseline/1";
+
+/// Column order of `rows`.
+pub const COLUMNS: [&str; 10] = [
+    cols::DAY,
+    cols::ACCOUNT,
+    cols::REGION,
+    cols::EVENT_SOURCE,
+    cols::IDENTITY_TYPE,
+    cols::PRINCIPAL,
+    cols::ORIGIN,
+    cols::FAILED,
+    cols::READ_ONLY,
+    cols::EVENTS,
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{path}: cannot read the baseline: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write the baseline: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a trailtune baseline: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+}
+
+/// Review decisions that survive re-baselining.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Regions a person approved out of quarantine (`--approve`).
+    #[serde(default)]
+    pub approved: BTreeSet<String>,
+    /// Regions a person rejected: never allowed automatically (`--reject`).
+    #[serde(default)]
+    pub rejected: BTreeSet<String>,
+}
+
+/// A baseline: a window's aggregates plus metadata.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    pub window: Window,
+    pub input: InputStats,
+    pub aggregates: Aggregates,
+    pub review: Review,
+    /// Which tool wrote it, and when (informational).
+    pub created_by: String,
+    pub created_at: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Document {
+    schema: String,
+    created_by: String,
+    created_at: String,
+    catalogue: String,
+    window: Window,
+    input: InputStats,
+    #[serde(default)]
+    review: Review,
+    columns: Vec<String>,
+    rows: Vec<Value>,
+}
+
+impl Baseline {
+    pub fn new(window: Window, input: InputStats, aggregates: Aggregates) -> Baseline {
+        Baseline {
+            window,
+            input,
+            aggregates,
+            review: Review::default(),
+            created_by: format!("trailtune {}", env!("CARGO_PKG_VERSION")),
+            created_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }
+    }
+
+    /// The file's bytes (pretty header, one row per line: diffable and greppable).
+    pub fn to_json(&self) -> String {
+        let rows: Vec<Value> = self
+            .aggregates
+            .rows()
+            .iter()
+            .map(|r| {
+                serde_json::json!([
+                    r.day.to_string(),
+                    r.account,
+                    r.region,
+                    r.event_source,
+                    r.identity_type,
+                    r.principal,
+                    r.origin.as_str(),
+                    r.failed,
+                    r.read_only,
+                    r.events
+                ])
+            })
+            .collect();
+        let doc = Document {
+            schema: SCHEMA.to_string(),
+            created_by: self.created_by.clone(),
+            created_at: self.created_at.clone(),
+            catalogue: format!("botocore {}", crate::regions::catalogue().botocore_version),
+            window: self.window,
+            input: self.input,
+            review: self.review.clone(),
+            columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        };
+        // Header via serde, rows one per line.
+        let mut head = serde_json::to_string_pretty(&doc).expect("serializable");
+        let cut = head.rfind("\"rows\": []").expect("rows key present");
+        head.truncate(cut);
+        let mut out = head;
+        out.push_str("\"rows\": [");
+        for (i, row) in rows.iter().enumerate() {
+            out.push_str(if i == 0 { "\n    " } else { ",\n    " });
+            out.push_str(&row.to_string());
+        }
+        out.push_str(if rows.is_empty() {
+            "]\n}\n"
+        } else {
+            "\n  ]\n}\n"
+        });
+        out
+    }
+
+    /// Write atomically.
+    pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
+        crate::atomic::write(path, self.to_json().as_bytes()).map_err(|source| {
+            BaselineError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Baseline::from_json(&text).map_err(|reason| BaselineError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        })
+    }
+
+    pub fn from_json(text: &str) -> Result<Baseline, String> {
+        let doc: Document = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if doc.schema != SCHEMA {
+            return Err(format!(
+                "schema {:?}, this trailtune reads {SCHEMA:?}",
+                doc.schema
+            ));
+        }
+        if doc.columns != COLUMNS {
+            return Err(format!("columns {:?}, expected {:?}", doc.columns, COLUMNS));
+        }
+        let mut aggregates = Aggregates::default();
+        for (i, row) in doc.rows.iter().enumerate() {
+            let parsed =
+                parse_row(row).ok_or_else(|| format!("row {} is malformed: {row}", i + 1))?;
+            aggregates.add(&parsed);
+        }
+        Ok(Baseline {
+            window: doc.window,
+            input: doc.input,
+            aggregates,
+            review: doc.review,
+            created_by: doc.created_by,
+            created_at: doc.created_at,
+        })
+    }
+}
+
+fn parse_row(row: &Value) -> Option<Row<'_>> {
+    let a = row.as_array()?;
+    if a.len() != COLUMNS.len() {
+        return None;
+    }
+    Some(Row {
+        day: a[0].as_str()?.parse::<NaiveDate>().ok()?,
+        account: a[1].as_str()?,
+        region: a[2].as_str()?,
+        event_source: a[3].as_str()?,
+        identity_type: a[4].as_str()?,
+        principal: a[5].as_str()?,
+        origin: Origin::parse(a[6].as_str()?)?,
+        failed: a[7].as_bool()?,
+        read_only: a[8].as_bool()?,
+        events: a[9].as_u64()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let mut agg = Aggregates::default();
+        agg.add(&Row {
+            day: "2025-01-02".parse().unwrap(),
+            account: "1",
+            region: "eu-west-1",
+            event_source: "ec2.amazonaws.com",
+            identity_type: "AssumedRole",
+            principal: "arn:aws:iam::1:role/\"odd\"",
+            origin: Origin::InvokedByService,
+            failed: true,
+            read_only: true,
+            events: 7,
+        });
+        let window = Window {
+            since: "2025-01-01".parse().unwrap(),
+            until: "2025-01-31".parse().unwrap(),
+        };
+        let mut b = Baseline::new(
+            window,
+            InputStats {
+                events: 7,
+                ..Default::default()
+            },
+            agg,
+        );
+        b.review.approved.insert("eu-south-2".into());
+        let text = b.to_json();
+        let back = Baseline::from_json(&text).unwrap();
+        assert_eq!(back.window, window);
+        assert_eq!(back.review, b.review);
+        assert_eq!(back.aggregates.rows(), b.aggregates.rows());
+        assert_eq!(back.to_json(), text);
+    }
+
+    #[test]
+    fn rejects_other_schemas_and_bad_rows() {
+        assert!(Baseline::from_json(r#"{"schema":"x"}"#).is_err());
+        let bad = Baseline::new(
+            Window {
+                since: NaiveDate::MIN,
+                until: NaiveDate::MIN,
+            },
+            InputStats::default(),
+            Aggregates::default(),
+        )
+        .to_json()
+        .replace("\"rows\": []", "\"rows\": [[1,2]]");
+        let err = Baseline::from_json(&bad).unwrap_err();
+        assert!(err.contains("row 1 is malformed"), "{err}");
+    }
+}

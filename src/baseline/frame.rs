@@ -1,0 +1,271 @@
+//! The aggregates as a polars DataFrame, and the profile computed from it. This is the one place
+//! where column names and dtypes are defined: everything downstream (policy, reports, the
+//! baseline file) reads [`ProfileRow`]s or the named columns here, never ad-hoc strings.
+
+use chrono::{Days, NaiveDate};
+use polars::prelude::*;
+
+use super::aggregate::Aggregates;
+use crate::regions;
+
+/// Column names of the aggregate frame.
+pub mod cols {
+    pub const DAY: &str = "day";
+    pub const ACCOUNT: &str = "account";
+    pub const REGION: &str = "region";
+    pub const EVENT_SOURCE: &str = "event_source";
+    pub const IDENTITY_TYPE: &str = "identity_type";
+    pub const PRINCIPAL: &str = "principal";
+    pub const ORIGIN: &str = "origin";
+    pub const FAILED: &str = "failed";
+    pub const READ_ONLY: &str = "read_only";
+    pub const GLOBAL: &str = "global_service";
+    pub const EVENTS: &str = "events";
+}
+
+/// Days since 1970-01-01 (the frame stores days as Int32 to keep polars' temporal features out
+/// of the build).
+pub fn day_number(day: NaiveDate) -> i32 {
+    (day - NaiveDate::default()).num_days() as i32
+}
+
+pub fn day_from_number(n: i32) -> NaiveDate {
+    if n >= 0 {
+        NaiveDate::default() + Days::new(n as u64)
+    } else {
+        NaiveDate::default() - Days::new(n.unsigned_abs() as u64)
+    }
+}
+
+/// Build the aggregate frame: one row per key.
+pub fn frame(aggregates: &Aggregates) -> PolarsResult<DataFrame> {
+    let rows = aggregates.rows();
+    let n = rows.len();
+    let mut day = Vec::with_capacity(n);
+    let mut account = Vec::with_capacity(n);
+    let mut region = Vec::with_capacity(n);
+    let mut source = Vec::with_capacity(n);
+    let mut identity = Vec::with_capacity(n);
+    let mut principal = Vec::with_capacity(n);
+    let mut origin = Vec::with_capacity(n);
+    let mut failed = Vec::with_capacity(n);
+    let mut read_only = Vec::with_capacity(n);
+    let mut global = Vec::with_capacity(n);
+    let mut events = Vec::with_capacity(n);
+    for r in &rows {
+        day.push(day_number(r.day));
+        account.push(r.account);
+        region.push(r.region);
+        source.push(r.event_source);
+        identity.push(r.identity_type);
+        principal.push(r.principal);
+        origin.push(r.origin.as_str());
+        failed.push(r.failed);
+        read_only.push(r.read_only);
+        global.push(regions::is_global_event_source(r.event_source));
+        events.push(r.events);
+    }
+    df!(
+        cols::DAY => day,
+        cols::ACCOUNT => account,
+        cols::REGION => region,
+        cols::EVENT_SOURCE => source,
+        cols::IDENTITY_TYPE => identity,
+        cols::PRINCIPAL => principal,
+        cols::ORIGIN => origin,
+        cols::FAILED => failed,
+        cols::READ_ONLY => read_only,
+        cols::GLOBAL => global,
+        cols::EVENTS => events,
+    )
+}
+
+/// One row of a profile table (per region, account, principal, service or day).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProfileRow {
+    pub key: String,
+    pub events: u64,
+    pub share_pct: f64,
+    pub active_days: u32,
+    pub first_seen: NaiveDate,
+    pub last_seen: NaiveDate,
+    pub principals: u32,
+    pub accounts: u32,
+    pub regions: u32,
+    pub failed_events: u64,
+    pub global_events: u64,
+    pub direct_events: u64,
+}
+
+impl ProfileRow {
+    pub fn failed_pct(&self) -> f64 {
+        pct(self.failed_events, self.events)
+    }
+    pub fn global_pct(&self) -> f64 {
+        pct(self.global_events, self.events)
+    }
+}
+
+pub fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// Group the frame by `key` (one of the [`cols`] names) and compute the profile columns. Rows
+/// are sorted by events (descending), then key.
+pub fn profile(df: &DataFrame, key: &str) -> PolarsResult<Vec<ProfileRow>> {
+    let out = df
+        .clone()
+        .lazy()
+        .group_by([col(key).cast(DataType::String).alias("key")])
+        .agg([
+            col(cols::EVENTS).sum().alias("events"),
+            col(cols::DAY).n_unique().alias("active_days"),
+            col(cols::DAY).min().alias("first"),
+            col(cols::DAY).max().alias("last"),
+            col(cols::PRINCIPAL).n_unique().alias("principals"),
+            col(cols::ACCOUNT).n_unique().alias("accounts"),
+            col(cols::REGION).n_unique().alias("regions"),
+            col(cols::EVENTS)
+                .filter(col(cols::FAILED))
+                .sum()
+                .alias("failed"),
+            col(cols::EVENTS)
+                .filter(col(cols::GLOBAL))
+                .sum()
+                .alias("global"),
+            col(cols::EVENTS)
+                .filter(col(cols::ORIGIN).eq(lit(crate::event::Origin::Direct.as_str())))
+                .sum()
+                .alias("direct"),
+        ])
+        .sort(
+            ["events", "key"],
+            SortMultipleOptions::default()
+                .with_order_descending_multi([true, false])
+                .with_maintain_order(true),
+        )
+        .collect()?;
+    let height = out.height();
+    let key_col = out.column("key")?.str()?.clone();
+    let u64_col = |name: &str| -> PolarsResult<Vec<u64>> {
+        let col = out.column(name)?.cast(&DataType::UInt64)?;
+        let ca = col.u64()?;
+        Ok((0..height).map(|i| ca.get(i).unwrap_or(0)).collect())
+    };
+    let i32_col = |name: &str| -> PolarsResult<Vec<i32>> {
+        let col = out.column(name)?.cast(&DataType::Int32)?;
+        let ca = col.i32()?;
+        Ok((0..height).map(|i| ca.get(i).unwrap_or(0)).collect())
+    };
+    let events = u64_col("events")?;
+    let total: u64 = events.iter().sum();
+    let days = u64_col("active_days")?;
+    let first = i32_col("first")?;
+    let last = i32_col("last")?;
+    let principals = u64_col("principals")?;
+    let accounts = u64_col("accounts")?;
+    let regions = u64_col("regions")?;
+    let failed = u64_col("failed")?;
+    let global = u64_col("global")?;
+    let direct = u64_col("direct")?;
+    Ok((0..height)
+        .map(|i| ProfileRow {
+            key: key_col.get(i).unwrap_or("").to_string(),
+            events: events[i],
+            share_pct: pct(events[i], total),
+            active_days: days[i] as u32,
+            first_seen: day_from_number(first[i]),
+            last_seen: day_from_number(last[i]),
+            principals: principals[i] as u32,
+            accounts: accounts[i] as u32,
+            regions: regions[i] as u32,
+            failed_events: failed[i],
+            global_events: global[i],
+            direct_events: direct[i],
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::aggregate::Row;
+    use crate::event::Origin;
+
+    fn row<'a>(
+        day: &str,
+        region: &'a str,
+        principal: &'a str,
+        source: &'a str,
+        failed: bool,
+        events: u64,
+    ) -> Row<'a> {
+        Row {
+            day: day.parse().unwrap(),
+            account: "111111111111",
+            region,
+            event_source: source,
+            identity_type: "IAMUser",
+            principal,
+            origin: Origin::Direct,
+            failed,
+            read_only: false,
+            events,
+        }
+    }
+
+    #[test]
+    fn region_profile() {
+        let mut agg = Aggregates::default();
+        agg.add(&row(
+            "2025-01-01",
+            "us-east-1",
+            "a",
+            "iam.amazonaws.com",
+            false,
+            5,
+        ));
+        agg.add(&row(
+            "2025-01-02",
+            "us-east-1",
+            "b",
+            "ec2.amazonaws.com",
+            true,
+            3,
+        ));
+        agg.add(&row(
+            "2025-01-02",
+            "eu-west-1",
+            "a",
+            "ec2.amazonaws.com",
+            false,
+            2,
+        ));
+        let df = frame(&agg).unwrap();
+        let rows = profile(&df, cols::REGION).unwrap();
+        assert_eq!(rows.len(), 2);
+        let us = &rows[0];
+        assert_eq!(
+            (us.key.as_str(), us.events, us.active_days, us.principals),
+            ("us-east-1", 8, 2, 2)
+        );
+        assert_eq!(us.failed_events, 3);
+        assert_eq!(us.global_events, 5);
+        assert_eq!(us.first_seen.to_string(), "2025-01-01");
+        assert_eq!(us.last_seen.to_string(), "2025-01-02");
+        assert!((us.share_pct - 80.0).abs() < 1e-9);
+        assert_eq!(rows[1].key, "eu-west-1");
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        for d in ["1969-12-31", "1970-01-01", "2025-11-28"] {
+            let day: NaiveDate = d.parse().unwrap();
+            assert_eq!(day_from_number(day_number(day)), day);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Shared by every command that reads logs: discover -> fold in parallel -> resolve the window ->
+//! a [`Baseline`] of that window, plus the log of what was skipped.
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+
+use crate::baseline::{self, Baseline, ProblemLog, Window};
+use crate::cli::{InputArgs, WindowArgs};
+use crate::input::{self, DiscoverOptions};
+use crate::regions;
+use crate::report;
+
+/// A baseline learned from logs, and what was skipped on the way.
+pub struct Learned {
+    pub baseline: Baseline,
+    pub problems: ProblemLog,
+}
+
+/// Read the logs named by `input` and aggregate the window given by `window`.
+pub fn from_logs(input: &InputArgs, window: &WindowArgs) -> Result<Learned> {
+    if input.paths.is_empty() {
+        bail!(
+            "no input: give one or more PATHs (files or folders of CloudTrail logs), or - for standard input"
+        );
+    }
+    let days = window.days.or(Some(baseline::DEFAULT_DAYS));
+    let found = input::discover(
+        &input.paths,
+        &DiscoverOptions {
+            since: window.since,
+            until: window.until,
+            days: if window.since.is_some() { None } else { days },
+        },
+    );
+    let mut problems = ProblemLog::default();
+    for p in found.problems {
+        if input.strict {
+            bail!("{p} (--strict)");
+        }
+        problems.push(p);
+    }
+    let bar = report::progress::Bar::new(found.sources.len() as u64, !input.no_progress);
+    let folded = baseline::fold_all(&found.sources, input.strict, &bar);
+    bar.finish();
+    let mut folded = match folded {
+        Ok(f) => f,
+        Err(p) => bail!("{p} (--strict)"),
+    };
+    problems.merge(std::mem::take(&mut folded.problems));
+    let mut stats = folded.stats;
+    stats.pruned_files = found.pruned;
+    stats.skipped_files = problems.files_skipped();
+    stats.skipped_records = problems.records_skipped();
+    let newest = folded.aggregates.days().map(|(_, max)| max);
+    let Some(resolved) = Window::resolve(window.since, window.until, window.days, newest) else {
+        report::problems::write(&mut std::io::stderr(), &problems)?;
+        bail!(
+            "no usable CloudTrail events in the input ({} files read)",
+            stats.files
+        );
+    };
+    stats.outside_window = folded
+        .aggregates
+        .retain_window(resolved.since, resolved.until);
+    stats.events = folded.aggregates.total_events();
+    Ok(Learned {
+        baseline: Baseline::new(resolved, stats, folded.aggregates),
+        problems,
+    })
+}
+
+/// Print the skipped-input summary and a note on region codes the catalogue lacks.
+pub fn report_input(learned_problems: &ProblemLog, baseline: &Baseline) -> Result<()> {
+    let mut err = std::io::stderr().lock();
+    report::problems::write(&mut err, learned_problems)?;
+    let unknown = unknown_regions(baseline);
+    if !unknown.is_empty() {
+        writeln!(
+            err,
+            "trailtune: note: region codes not in the catalogue (botocore {}), kept and reported as UNKNOWN: {}",
+            regions::catalogue().botocore_version,
+            unknown.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Region codes present in the baseline that the catalogue does not know.
+pub fn unknown_regions(baseline: &Baseline) -> Vec<String> {
+    let cat = regions::catalogue();
+    let mut out: Vec<String> = baseline
+        .aggregates
+        .rows()
+        .iter()
+        .map(|r| r.region)
+        .filter(|r| !cat.contains(r))
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

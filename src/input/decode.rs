@@ -1,0 +1,621 @@
+//! Decode one source into raw JSON records. Gzip is recognised by its magic bytes (multi-member
+//! streams too); the JSON shape by content: `{"Records":[...]}` objects (one per line, or one
+//! pretty-printed document), a bare array of events, NDJSON (one event or one Records object per
+//! line). Line-oriented input is streamed line by line, so memory is bounded by the longest line
+//! (one CloudTrail delivery object), never by the file. Records are handed to a callback as
+//! borrowed [`RawValue`]s with their location; what they mean is the caller's business.
+//!
+//! Damage never loses good data: records before a truncation or a corrupt gzip tail are
+//! delivered, then the damage is reported as a [`Problem`].
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+
+use flate2::bufread::MultiGzDecoder;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use super::{Location, Problem, ProblemKind, Source, SourceKind};
+
+/// One record as found in the input, not yet interpreted.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    pub json: &'a RawValue,
+    pub location: Location,
+}
+
+/// What reading one source gave: record count, decompressed bytes, and any problems (a problem
+/// of file-level kind means the rest of the file was not read).
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    pub records: usize,
+    pub bytes: u64,
+    pub problems: Vec<Problem>,
+}
+
+const BUF: usize = 256 * 1024;
+
+/// Read every record of `source`, calling `on_record` for each.
+pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -> ReadOutcome {
+    let name = source.name();
+    let mut sink = Sink {
+        name: &name,
+        on_record,
+        outcome: ReadOutcome::default(),
+        line: None,
+    };
+    let raw: Box<dyn Read> = match &source.kind {
+        SourceKind::File(path) => match File::open(path) {
+            Ok(f) => Box::new(f),
+            Err(err) => {
+                sink.problem(ProblemKind::Unreadable, err.to_string());
+                return sink.outcome;
+            }
+        },
+        SourceKind::Stdin => Box::new(io::stdin().lock()),
+    };
+    let mut plain = BufReader::with_capacity(BUF, raw);
+    let gzip = match plain.fill_buf() {
+        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+        Err(err) => {
+            sink.problem(ProblemKind::Unreadable, err.to_string());
+            return sink.outcome;
+        }
+    };
+    let mut reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::with_capacity(BUF, MultiGzDecoder::new(plain)))
+    } else {
+        Box::new(plain)
+    };
+    decode(&mut *reader, gzip, &mut sink);
+    sink.outcome
+}
+
+struct Sink<'a> {
+    name: &'a str,
+    on_record: &'a mut dyn FnMut(RawRecord<'_>),
+    outcome: ReadOutcome,
+    /// The current line, when reading line by line.
+    line: Option<usize>,
+}
+
+impl Sink<'_> {
+    fn problem(&mut self, kind: ProblemKind, detail: String) {
+        let location = if matches!(kind, ProblemKind::InvalidJson | ProblemKind::BadRecord)
+            && self.line.is_some_and(|l| l > 1)
+        {
+            // The line being parsed is the next record.
+            Some(Location {
+                record: self.outcome.records + 1,
+                line: self.line,
+            })
+        } else if kind.is_file_level() {
+            self.line.map(|line| Location {
+                record: self.outcome.records,
+                line: Some(line),
+            })
+        } else {
+            Some(Location {
+                record: self.outcome.records,
+                line: self.line,
+            })
+        };
+        self.outcome.problems.push(Problem {
+            source: self.name.to_string(),
+            location,
+            kind,
+            detail,
+        });
+    }
+
+    fn record(&mut self, json: &RawValue) {
+        self.outcome.records += 1;
+        if !json.get().starts_with('{') {
+            let excerpt = excerpt(json.get().as_bytes());
+            self.problem(
+                ProblemKind::BadRecord,
+                format!("expected an object, found {excerpt}"),
+            );
+            return;
+        }
+        let location = Location {
+            record: self.outcome.records,
+            line: self.line,
+        };
+        (self.on_record)(RawRecord { json, location });
+    }
+}
+
+fn read_error_kind(gzip: bool) -> ProblemKind {
+    if gzip {
+        ProblemKind::CorruptGzip
+    } else {
+        ProblemKind::Unreadable
+    }
+}
+
+/// Decide between line mode (the first line is a complete JSON value) and whole-document mode
+/// (pretty-printed JSON), then decode.
+fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
+    let mut line = Vec::new();
+    let first = match reader.read_until(b'\n', &mut line) {
+        Ok(n) => n,
+        Err(err) => {
+            salvage(&line, sink);
+            sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
+            return;
+        }
+    };
+    sink.outcome.bytes += first as u64;
+    let trimmed = trim(&line);
+    let Some(&start) = trimmed.first() else {
+        // First line blank: look further before calling it empty.
+        let mut rest = Vec::new();
+        if let Err(err) = reader.read_to_end(&mut rest) {
+            sink.problem(read_error_kind(gzip), err.to_string());
+            return;
+        }
+        sink.outcome.bytes += rest.len() as u64;
+        if trim(&rest).is_empty() {
+            sink.problem(ProblemKind::NotALog, "empty".to_string());
+            return;
+        }
+        return whole_document(&rest, sink);
+    };
+    if start != b'{' && start != b'[' {
+        let detail = format!("starts with {}", excerpt(trimmed));
+        sink.problem(ProblemKind::NotALog, detail);
+        return;
+    }
+    let complete = serde_json::from_slice::<IgnoredAny>(trimmed).is_ok();
+    if !complete {
+        // A multi-line document (or a damaged first line): read all of it.
+        if let Err(err) = reader.read_to_end(&mut line) {
+            salvage(&line, sink);
+            sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
+            return;
+        }
+        sink.outcome.bytes = line.len() as u64;
+        return whole_document(&line, sink);
+    }
+    // Line mode.
+    let mut number = 1;
+    let mut first_value = true;
+    loop {
+        let body = trim(&line);
+        if !body.is_empty() {
+            sink.line = Some(number);
+            if !one_value(body, first_value, sink) {
+                return;
+            }
+            first_value = false;
+        }
+        line.clear();
+        number += 1;
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(n) => sink.outcome.bytes += n as u64,
+            Err(err) => {
+                sink.line = Some(number);
+                salvage(&line, sink);
+                sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
+                return;
+            }
+        }
+    }
+}
+
+/// Decode one complete top-level value. Returns false when the rest of the file must be skipped
+/// (the first value shows it is not a log, or a digest).
+fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> bool {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let shape = TopLevel { sink: &mut *sink }.deserialize(&mut de);
+    match shape {
+        Ok(Shape::Records) | Ok(Shape::Array) => true,
+        Ok(Shape::Event) => {
+            match serde_json::from_slice::<&RawValue>(bytes) {
+                Ok(raw) => sink.record(raw),
+                Err(err) => sink.problem(ProblemKind::InvalidJson, err.to_string()),
+            }
+            true
+        }
+        Ok(Shape::Digest) => {
+            sink.problem(
+                ProblemKind::Digest,
+                "CloudTrail digest (digestStartTime/logFiles), no events".to_string(),
+            );
+            false
+        }
+        Ok(Shape::Other(what)) if first => {
+            sink.problem(ProblemKind::NotALog, what);
+            false
+        }
+        Ok(Shape::Other(what)) => {
+            sink.outcome.records += 1;
+            sink.problem(ProblemKind::BadRecord, what);
+            true
+        }
+        Err(err) if sink.line.is_some_and(|l| l > 1) => {
+            // NDJSON: one bad line is one bad record and does not spoil the next.
+            sink.problem(ProblemKind::BadRecord, format!("invalid JSON: {err}"));
+            sink.outcome.records += 1;
+            true
+        }
+        Err(err) => {
+            sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
+            sink.line.is_some()
+        }
+    }
+}
+
+/// Pretty-printed input: a sequence of top-level values separated by whitespace.
+fn whole_document(bytes: &[u8], sink: &mut Sink<'_>) {
+    sink.line = None;
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>();
+    let mut first = true;
+    loop {
+        let start = stream.byte_offset();
+        match stream.next() {
+            None => return,
+            Some(Ok(raw)) => {
+                if !one_value(raw.get().as_bytes(), first, sink) {
+                    return;
+                }
+                first = false;
+            }
+            Some(Err(err)) => {
+                // Damaged document: deliver the records before the damage, then report it.
+                salvage(&bytes[start..], sink);
+                sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
+                return;
+            }
+        }
+    }
+}
+
+/// Deliver what can be read from a damaged value (records before a truncation), silently: the
+/// caller reports the damage.
+fn salvage(bytes: &[u8], sink: &mut Sink<'_>) {
+    let body = trim(bytes);
+    if body.is_empty() {
+        return;
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    // The error is the damage the caller reports; records before it were delivered.
+    let _ = TopLevel { sink: &mut *sink }.deserialize(&mut de);
+}
+
+/// The note on records kept from a damaged file (not for a bad NDJSON line: reading goes on).
+fn kept(sink: &Sink<'_>) -> String {
+    match sink.outcome.records {
+        _ if sink.line.is_some_and(|l| l > 1) => String::new(),
+        0 => String::new(),
+        1 => " (the record before the damage was kept)".to_string(),
+        n => format!(" ({n} records before the damage were kept)"),
+    }
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
+    let more = if bytes.len() > 40 { "..." } else { "" };
+    format!("{:?}{more}", text)
+}
+
+/// What a top-level value turned out to be.
+enum Shape {
+    Records,
+    Array,
+    Digest,
+    Event,
+    Other(String),
+}
+
+/// Streams the elements of `{"Records":[...]}` or `[...]` to the sink while parsing, and
+/// classifies any other object by its keys.
+struct TopLevel<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
+    type Value = Shape;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Shape, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_, '_> {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CloudTrail object or array")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Shape, M::Error> {
+        let mut shape = Shape::Other("a JSON object without CloudTrail fields".to_string());
+        while let Some(key) = map.next_key::<TopKey>()? {
+            match key {
+                TopKey::Records => {
+                    map.next_value_seed(Elements {
+                        sink: &mut *self.sink,
+                    })?;
+                    shape = Shape::Records;
+                }
+                TopKey::Digest => {
+                    map.next_value::<IgnoredAny>()?;
+                    if !matches!(shape, Shape::Records) {
+                        shape = Shape::Digest;
+                    }
+                }
+                TopKey::Event => {
+                    map.next_value::<IgnoredAny>()?;
+                    if matches!(shape, Shape::Other(_)) {
+                        shape = Shape::Event;
+                    }
+                }
+                TopKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(shape)
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Shape, S::Error> {
+        Elements { sink: self.sink }.visit_seq(seq)?;
+        Ok(Shape::Array)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape::Other("a JSON boolean".into()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape::Other("a JSON number".into()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Shape, E> {
+        Ok(Shape::Other("a JSON number".into()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape::Other("a JSON number".into()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape::Other("a JSON string".into()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
+        Ok(Shape::Other("JSON null".into()))
+    }
+}
+
+/// The elements of a Records array (or a bare array), delivered one by one.
+struct Elements<'s, 'a> {
+    sink: &'s mut Sink<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Elements<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of CloudTrail events")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            self.sink.record(raw);
+        }
+        Ok(())
+    }
+}
+
+/// Top-level keys that decide what an object is.
+enum TopKey {
+    Records,
+    Digest,
+    Event,
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for TopKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TopKey, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = TopKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<TopKey, E> {
+                Ok(match key {
+                    "Records" => TopKey::Records,
+                    "digestStartTime" | "digestEndTime" | "logFiles" | "digestS3Bucket" => {
+                        TopKey::Digest
+                    }
+                    "eventVersion" | "eventTime" | "eventSource" | "eventName" | "awsRegion"
+                    | "eventID" | "userIdentity" | "@timestamp" => TopKey::Event,
+                    _ => TopKey::Other,
+                })
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+
+    use super::*;
+
+    fn run(bytes: &[u8]) -> (Vec<(String, Location)>, ReadOutcome) {
+        let mut dir = std::env::temp_dir();
+        dir.push(format!(
+            "trailtune-decode-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::write(&dir, bytes).unwrap();
+        let source = Source::file(dir.clone(), bytes.len() as u64);
+        let mut seen = Vec::new();
+        let outcome = read_records(&source, &mut |r| {
+            let v: serde_json::Value = serde_json::from_str(r.json.get()).unwrap();
+            seen.push((v["eventID"].as_str().unwrap_or("?").to_string(), r.location));
+        });
+        std::fs::remove_file(&dir).unwrap();
+        (seen, outcome)
+    }
+
+    fn rand_suffix() -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        N.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn ids(seen: &[(String, Location)]) -> Vec<&str> {
+        seen.iter().map(|(id, _)| id.as_str()).collect()
+    }
+
+    #[test]
+    fn records_wrapper_single_line() {
+        let (seen, out) = run(br#"{"Records":[{"eventID":"a"},{"eventID":"b"}]}"#);
+        assert_eq!(ids(&seen), ["a", "b"]);
+        assert_eq!(
+            seen[1].1,
+            Location {
+                record: 2,
+                line: Some(1)
+            }
+        );
+        assert!(out.problems.is_empty());
+    }
+
+    #[test]
+    fn records_wrapper_pretty_printed_gzip() {
+        let text =
+            b"{\n  \"Records\": [\n    {\"eventID\": \"a\"},\n    {\"eventID\": \"b\"}\n  ]\n}\n";
+        let (seen, out) = run(&gz(text));
+        assert_eq!(ids(&seen), ["a", "b"]);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        assert_eq!(out.bytes, text.len() as u64);
+    }
+
+    #[test]
+    fn multi_member_gzip() {
+        let mut bytes = gz(b"{\"eventID\":\"a\",\"eventTime\":\"x\"}\n");
+        bytes.extend(gz(b"{\"eventID\":\"b\",\"eventTime\":\"x\"}\n"));
+        let (seen, out) = run(&bytes);
+        assert_eq!(ids(&seen), ["a", "b"]);
+        assert!(out.problems.is_empty());
+    }
+
+    #[test]
+    fn bare_array_and_ndjson() {
+        let (seen, _) = run(br#"[{"eventID":"a"},{"eventID":"b"}]"#);
+        assert_eq!(ids(&seen), ["a", "b"]);
+        let (seen, out) = run(
+            b"{\"eventID\":\"a\",\"awsRegion\":\"x\"}\n\n{\"Records\":[{\"eventID\":\"b\"}]}\n",
+        );
+        assert_eq!(ids(&seen), ["a", "b"]);
+        assert_eq!(seen[1].1.line, Some(3));
+        assert!(out.problems.is_empty());
+    }
+
+    #[test]
+    fn ndjson_bad_line_is_reported_and_the_rest_kept() {
+        let (seen, out) = run(b"{\"eventID\":\"a\"}\n{\"eventID\": broken\n{\"eventID\":\"c\"}\n");
+        assert_eq!(ids(&seen), ["a", "c"]);
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].kind, ProblemKind::BadRecord);
+        assert_eq!(
+            out.problems[0].location.unwrap(),
+            Location {
+                record: 2,
+                line: Some(2)
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_records_keep_what_came_before() {
+        let full = br#"{"Records":[{"eventID":"a"},{"eventID":"b"},{"eventID":"c"}]}"#;
+        let (seen, out) = run(&full[..44]); // cut inside the third record
+        assert_eq!(ids(&seen), ["a", "b"]);
+        assert_eq!(out.problems.len(), 1);
+        assert_eq!(out.problems[0].kind, ProblemKind::InvalidJson);
+        assert!(
+            out.problems[0]
+                .detail
+                .contains("2 records before the damage"),
+            "{}",
+            out.problems[0]
+        );
+    }
+
+    #[test]
+    fn truncated_gzip_keeps_what_came_before() {
+        let mut text = String::from("{\"Records\":[");
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "{{\"eventID\":\"e{i}\",\"pad\":\"{}\"}},",
+                i * 7919
+            ));
+        }
+        text.push_str("{\"eventID\":\"last\"}]}");
+        let bytes = gz(text.as_bytes());
+        let (seen, out) = run(&bytes[..bytes.len() / 2]);
+        assert!(!seen.is_empty() && seen.len() < 2001, "{}", seen.len());
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.problems[0].kind, ProblemKind::CorruptGzip);
+    }
+
+    #[test]
+    fn digest_and_non_logs_are_skipped() {
+        let (seen, out) = run(br#"{"awsAccountId":"1","digestStartTime":"2020","logFiles":[]}"#);
+        assert!(seen.is_empty());
+        assert_eq!(out.problems[0].kind, ProblemKind::Digest);
+        let (_, out) = run(b"# SOURCE\nsome text\n");
+        assert_eq!(out.problems[0].kind, ProblemKind::NotALog);
+        let (_, out) = run(br#"{"name":"package.json"}"#);
+        assert_eq!(out.problems[0].kind, ProblemKind::NotALog);
+        let (_, out) = run(b"");
+        assert_eq!(out.problems[0].kind, ProblemKind::NotALog);
+        let (_, out) = run(b"\x1f\x8bnot really gzip");
+        assert_eq!(out.problems[0].kind, ProblemKind::CorruptGzip);
+    }
+
+    #[test]
+    fn records_that_are_not_objects() {
+        let (seen, out) = run(br#"{"Records":[{"eventID":"a"},42,"x"]}"#);
+        assert_eq!(ids(&seen), ["a"]);
+        assert_eq!(out.records, 3);
+        assert_eq!(out.problems.len(), 2);
+        assert_eq!(out.problems[0].kind, ProblemKind::BadRecord);
+        assert_eq!(out.problems[0].location.unwrap().record, 2);
+    }
+}

@@ -1,0 +1,250 @@
+//! Find the inputs: walk the paths given (folders recursively, sorted, so runs are
+//! deterministic), recognise the S3 layout `AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<file>`,
+//! skip digest and Insights folders without opening them, and prune files whose path date lies
+//! outside the window. Consumes paths; produces [`Source`]s plus the problems met on the way.
+
+use std::path::{Component, Path, PathBuf};
+
+use chrono::{Days, NaiveDate};
+use walkdir::WalkDir;
+
+use super::{Problem, ProblemKind, Source};
+
+/// The window known before reading, for pruning files by their S3 path date.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscoverOptions {
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    /// Window length; used with `until`, or with the newest path date when `until` is unknown.
+    pub days: Option<u32>,
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub sources: Vec<Source>,
+    /// Digest/Insights files and unreadable paths, skipped without decoding.
+    pub problems: Vec<Problem>,
+    /// Files left unopened because their S3 path date is outside the window.
+    pub pruned: usize,
+}
+
+/// Walk `paths` (`-` is standard input) and return the sources to read, in a stable order.
+pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
+    let mut found = Discovery::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            found.sources.push(Source::stdin());
+            continue;
+        }
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(err) => {
+                found.problems.push(unreadable(path, &err.to_string()));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            push_file(&mut found, path.clone(), meta.len());
+            continue;
+        }
+        let walk = WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walk {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                    push_file(&mut found, entry.into_path(), size);
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    let at = err.path().unwrap_or(path).to_path_buf();
+                    found.problems.push(unreadable(&at, &err.to_string()));
+                }
+            }
+        }
+    }
+    prune(&mut found, opts);
+    found
+}
+
+fn push_file(found: &mut Discovery, path: PathBuf, size: u64) {
+    if let Some(kind) = special_folder(&path) {
+        let detail = match kind {
+            ProblemKind::Digest => "CloudTrail-Digest folder (integrity digests, no events)",
+            _ => "CloudTrail-Insight folder (Insights events, not API calls)",
+        };
+        found.problems.push(Problem {
+            source: path.display().to_string(),
+            location: None,
+            kind,
+            detail: detail.to_string(),
+        });
+        return;
+    }
+    found.sources.push(Source::file(path, size));
+}
+
+fn unreadable(path: &Path, why: &str) -> Problem {
+    Problem {
+        source: path.display().to_string(),
+        location: None,
+        kind: ProblemKind::Unreadable,
+        detail: why.to_string(),
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|s| s.starts_with('.'))
+}
+
+fn special_folder(path: &Path) -> Option<ProblemKind> {
+    path.components().find_map(|c| match c {
+        Component::Normal(name) if name == "CloudTrail-Digest" => Some(ProblemKind::Digest),
+        Component::Normal(name) if name == "CloudTrail-Insight" => Some(ProblemKind::Insight),
+        _ => None,
+    })
+}
+
+/// The delivery date of a file in the S3 layout: `.../CloudTrail/<region>/YYYY/MM/DD/<file>`.
+pub(crate) fn s3_path_date(path: &Path) -> Option<NaiveDate> {
+    let parts: Vec<&str> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect();
+    // [..., "CloudTrail", region, yyyy, mm, dd, file]
+    let n = parts.len();
+    if n < 6 || parts[n - 6] != "CloudTrail" {
+        return None;
+    }
+    let (y, m, d) = (parts[n - 4], parts[n - 3], parts[n - 2]);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// Drop files whose path date cannot hold an event of the window. CloudTrail delivers a file a
+/// few minutes after its last event, so a file dated D holds events of D or D-1: one day of slack
+/// on the upper bound. Without `until`, the newest event is at least the newest path date minus
+/// one day, so the window cannot start before `newest_path_date - days`.
+fn prune(found: &mut Discovery, opts: &DiscoverOptions) {
+    let newest = found.sources.iter().filter_map(|s| s.path_date).max();
+    let upper = opts.until.and_then(|u| u.checked_add_days(Days::new(1)));
+    let lower = match (opts.since, opts.until, opts.days) {
+        (Some(since), _, _) => Some(since),
+        (None, Some(until), Some(days)) => {
+            until.checked_sub_days(Days::new(u64::from(days.max(1)) - 1))
+        }
+        (None, None, Some(days)) => {
+            newest.and_then(|n| n.checked_sub_days(Days::new(u64::from(days))))
+        }
+        _ => None,
+    };
+    let before = found.sources.len();
+    found.sources.retain(|s| match s.path_date {
+        None => true,
+        Some(d) => lower.is_none_or(|lo| d >= lo) && upper.is_none_or(|hi| d <= hi),
+    });
+    found.pruned = before - found.sources.len();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn s3_layout_date() {
+        let p = Path::new(
+            "x/AWSLogs/111122223333/CloudTrail/eu-west-1/2025/11/03/111122223333_CloudTrail_eu-west-1_20251103T0005Z_abc.json.gz",
+        );
+        assert_eq!(s3_path_date(p), Some(date("2025-11-03")));
+        assert_eq!(s3_path_date(Path::new("logs/2025/11/03/file.json")), None);
+        assert_eq!(
+            s3_path_date(Path::new("CloudTrail/us-east-1/2025/13/03/f.json")),
+            None
+        );
+    }
+
+    fn sources(dates: &[&str]) -> Discovery {
+        Discovery {
+            sources: dates
+                .iter()
+                .map(|d| {
+                    let (y, m, dd) = (&d[0..4], &d[5..7], &d[8..10]);
+                    Source::file(
+                        PathBuf::from(format!(
+                            "AWSLogs/1/CloudTrail/us-east-1/{y}/{m}/{dd}/f.json.gz"
+                        )),
+                        1,
+                    )
+                })
+                .collect(),
+            ..Discovery::default()
+        }
+    }
+
+    #[test]
+    fn prune_with_explicit_window_keeps_one_day_of_slack() {
+        let mut found = sources(&[
+            "2025-01-09",
+            "2025-01-10",
+            "2025-01-20",
+            "2025-01-21",
+            "2025-01-22",
+        ]);
+        let opts = DiscoverOptions {
+            since: Some(date("2025-01-10")),
+            until: Some(date("2025-01-20")),
+            days: None,
+        };
+        prune(&mut found, &opts);
+        let kept: Vec<_> = found
+            .sources
+            .iter()
+            .map(|s| s.path_date.unwrap().to_string())
+            .collect();
+        assert_eq!(kept, ["2025-01-10", "2025-01-20", "2025-01-21"]);
+        assert_eq!(found.pruned, 2);
+    }
+
+    #[test]
+    fn prune_relative_to_newest_path_date() {
+        let mut found = sources(&["2025-01-01", "2025-01-02", "2025-01-05"]);
+        prune(
+            &mut found,
+            &DiscoverOptions {
+                days: Some(3),
+                ..Default::default()
+            },
+        );
+        let kept: Vec<_> = found
+            .sources
+            .iter()
+            .map(|s| s.path_date.unwrap().to_string())
+            .collect();
+        assert_eq!(kept, ["2025-01-02", "2025-01-05"]);
+    }
+
+    #[test]
+    fn digest_folders_are_skipped_unopened() {
+        let mut found = Discovery::default();
+        push_file(
+            &mut found,
+            PathBuf::from("AWSLogs/1/CloudTrail-Digest/us-east-1/2025/01/01/d.json.gz"),
+            10,
+        );
+        assert!(found.sources.is_empty());
+        assert_eq!(found.problems[0].kind, ProblemKind::Digest);
+    }
+}

@@ -1,0 +1,46 @@
+//! What was skipped, for stderr: one line per problem (the first few of each kind), then a summary
+//! by kind. The lines name the file, the record or line, and the reason.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use crate::baseline::ProblemLog;
+
+/// How many lines per kind are printed before only the count is.
+const LINES_PER_KIND: usize = 10;
+
+pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
+    if log.is_empty() {
+        return Ok(());
+    }
+    let mut printed: BTreeMap<_, usize> = BTreeMap::new();
+    for problem in &log.shown {
+        let n = printed.entry(problem.kind).or_insert(0);
+        *n += 1;
+        if *n <= LINES_PER_KIND {
+            writeln!(out, "trailtune: skipped {problem}")?;
+        }
+    }
+    let parts: Vec<String> = log
+        .counts
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.label()))
+        .collect();
+    let hidden = log.total()
+        - printed
+            .values()
+            .map(|&n| n.min(LINES_PER_KIND))
+            .sum::<usize>();
+    writeln!(
+        out,
+        "trailtune: skipped {} file(s) and {} record(s): {}{}",
+        log.files_skipped(),
+        log.records_skipped(),
+        parts.join(", "),
+        if hidden > 0 {
+            format!(" ({hidden} not listed)")
+        } else {
+            String::new()
+        }
+    )
+}
