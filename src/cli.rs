@@ -26,6 +26,9 @@ pub enum Command {
     /// Count CloudTrail events per region (or account, principal, service, day) and save a baseline.
     #[command(after_help = PROFILE_EXAMPLES)]
     Profile(ProfileArgs),
+    /// Derive the allowlist from a baseline and print the review table (class, decision, reason).
+    #[command(after_help = ALLOWLIST_EXAMPLES)]
+    Allowlist(AllowlistArgs),
     /// Write a deterministic, realistic CloudTrail corpus in the S3 layout (for tests, demos, benchmarks).
     #[command(after_help = SYNTH_EXAMPLES)]
     Synth(SynthArgs),
@@ -110,6 +113,106 @@ pub struct ProfileArgs {
     pub save: Option<PathBuf>,
 }
 
+/// Where the baseline comes from: a saved baseline file, or logs read now.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BaselineSourceArgs {
+    /// Read a baseline saved by `profile --save` (or `rebaseline`) instead of logs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths"])]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+/// The allowlist policy's knobs (docs/baseline-policy.md explains each).
+#[derive(Debug, Args, Clone)]
+pub struct PolicyArgs {
+    /// FREQUENT needs at least this many events of normal use.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub min_events: u64,
+
+    /// FREQUENT needs at least this share (percent) of all normal-use events.
+    #[arg(long, value_name = "PCT", default_value_t = 0.01)]
+    pub min_share: f64,
+
+    /// FREQUENT needs events on at least this many distinct days.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_days: u32,
+
+    /// FREQUENT needs at least this many distinct principals.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_principals: u32,
+
+    /// Always allow this region (repeatable, or comma-separated).
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub allow: Vec<String>,
+
+    /// Never allow this region; wins over everything (repeatable, or comma-separated).
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub deny: Vec<String>,
+
+    /// Admit a quarantined region after review (repeatable, or comma-separated).
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub approve: Vec<String>,
+
+    /// Reject a region in review: never admitted automatically (repeatable, or comma-separated).
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub reject: Vec<String>,
+
+    /// Quarantine regions first seen within this many days of the window's end.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub quarantine_days: u32,
+
+    /// Refuse to tune from fewer days of history than this (see --force).
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub min_history: u32,
+
+    /// Tune even with less history than --min-history.
+    #[arg(long)]
+    pub force: bool,
+
+    /// A principal with read-only calls in at least this percentage of the partition's
+    /// default-enabled regions is a sweeper (scanner, AWS Config).
+    #[arg(long, value_name = "PCT", default_value_t = 75.0)]
+    pub sweeper_regions: f64,
+
+    /// Also learn from failed calls (errorCode present).
+    #[arg(long)]
+    pub learn_failed: bool,
+
+    /// Also learn from AWS services (userIdentity.type AWSService, AwsServiceEvent).
+    #[arg(long)]
+    pub learn_aws_service: bool,
+
+    /// Also learn from calls a service made on a principal's behalf (invokedBy, *.amazonaws.com source).
+    #[arg(long)]
+    pub learn_invoked_by_service: bool,
+
+    /// Also learn from service-linked roles (AWSServiceRoleFor*).
+    #[arg(long)]
+    pub learn_service_linked: bool,
+
+    /// Also learn from userAgent "AWS Internal".
+    #[arg(long)]
+    pub learn_aws_internal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AllowlistArgs {
+    #[command(flatten)]
+    pub source: BaselineSourceArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
 #[derive(Debug, Args)]
 pub struct SynthArgs {
     /// Output folder (created); the corpus goes under OUT/AWSLogs/, ground truth to OUT/ground-truth.json.
@@ -148,6 +251,18 @@ Examples:
   trailtune profile --save baseline.json ~/trail            keep the aggregates for tune/rebaseline
   aws s3 cp s3://bucket/file.json.gz - | trailtune profile -   read standard input
   trailtune profile --format json ~/trail | jq '.rows[] | select(.share_pct < 1)'";
+
+const ALLOWLIST_EXAMPLES: &str = "\
+Examples:
+  trailtune allowlist --baseline baseline.json              review table from a saved baseline
+  trailtune allowlist ~/trail --min-days 7 --allow eu-west-1  stricter, with a pinned region
+  trailtune allowlist --baseline b.json --approve us-west-2   admit a quarantined region
+  trailtune allowlist --baseline b.json --format json | jq '.regions[] | select(.decision==\"quarantined\")'
+
+A region is FREQUENT when its normal-use events meet every threshold; FREQUENT regions are
+allowed unless first seen within --quarantine-days of the window's end or used by a single
+principal (then quarantined until --approve). --allow/--deny always win.
+Exit status 1 means regions await review (quarantined).";
 
 const SYNTH_EXAMPLES: &str = "\
 Examples:

@@ -29,6 +29,7 @@ pub mod commands;
 pub mod event;
 pub mod exit;
 pub mod input;
+pub mod policy;
 pub mod regions;
 pub mod report;
 pub mod rewrite;

@@ -5,9 +5,12 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use crate::baseline::{self, Baseline, ProblemLog, Window};
-use crate::cli::{InputArgs, WindowArgs};
+use std::collections::BTreeSet;
+
+use crate::baseline::{self, Baseline, ProblemLog, Review, Window};
+use crate::cli::{BaselineSourceArgs, InputArgs, PolicyArgs, WindowArgs};
 use crate::input::{self, DiscoverOptions};
+use crate::policy::{LearnFilter, PolicyConfig};
 use crate::regions;
 use crate::report;
 
@@ -100,4 +103,56 @@ pub fn unknown_regions(baseline: &Baseline) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The baseline named by `--baseline`, or one learned from the logs now.
+pub fn baseline_from(source: &BaselineSourceArgs) -> Result<Learned> {
+    match &source.baseline {
+        Some(path) => Ok(Learned {
+            baseline: Baseline::load(path)?,
+            problems: ProblemLog::default(),
+        }),
+        None => from_logs(&source.input, &source.window),
+    }
+}
+
+/// The policy configuration from the command line plus the baseline's saved review decisions.
+pub fn policy_config(args: &PolicyArgs, review: &Review) -> PolicyConfig {
+    let set = |v: &[String]| {
+        v.iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect::<BTreeSet<_>>()
+    };
+    let mut approve = set(&args.approve);
+    approve.extend(review.approved.iter().cloned());
+    let mut reject = set(&args.reject);
+    reject.extend(review.rejected.iter().cloned());
+    // A fresh rejection overrides an older approval and vice versa.
+    for r in &args.reject {
+        approve.remove(r.trim());
+    }
+    for a in &args.approve {
+        reject.remove(a.trim());
+    }
+    PolicyConfig {
+        learn: LearnFilter {
+            failed: !args.learn_failed,
+            aws_service: !args.learn_aws_service,
+            service_linked_role: !args.learn_service_linked,
+            invoked_by_service: !args.learn_invoked_by_service,
+            aws_internal: !args.learn_aws_internal,
+        },
+        min_events: args.min_events,
+        min_share_pct: args.min_share,
+        min_days: args.min_days,
+        min_principals: args.min_principals,
+        allow: set(&args.allow),
+        deny: set(&args.deny),
+        approve,
+        reject,
+        quarantine_days: args.quarantine_days,
+        min_history_days: args.min_history,
+        sweeper_region_pct: args.sweeper_regions,
+    }
 }

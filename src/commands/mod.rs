@@ -6,6 +6,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
 
+mod allowlist;
 mod learn;
 mod profile;
 mod synth;
@@ -14,6 +15,7 @@ mod synth;
 pub fn run(cli: Cli) -> Result<Status> {
     match cli.command {
         Command::Profile(args) => profile::run(args),
+        Command::Allowlist(args) => allowlist::run(args),
         Command::Synth(args) => synth::run(args),
     }
 }
