@@ -520,6 +520,7 @@ mod tests {
 
     struct B(Aggregates);
     impl B {
+        #[allow(clippy::too_many_arguments)]
         fn add(
             &mut self,
             day: &str,
