@@ -1,0 +1,225 @@
+//! Sigma engine adapter (`trailtune::sigma`): conformance table, engine defects and their
+//! workarounds, every shared SigmaHQ AWS rule over real CloudTrail logs, `aws-extra`, the seed rule.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use trailtune::sigma::{LoadOptions, RuleSet};
+
+use crate::common;
+
+/// Every event of one dataset folder: `{"Records":[..]}`, a JSON array, one JSON value, or NDJSON;
+/// gzip recognised by its magic bytes. Non-log files (`*.md`, `*.tsv`) are ignored.
+fn read_events(folder: &Path) -> Vec<Value> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(folder)
+        .into_iter()
+        .map(|e| e.expect("readable dataset entry").into_path())
+        .filter(|p| p.is_file())
+        .filter(|p| !matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "tsv")))
+        .collect();
+    files.sort();
+    let mut events = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(&file).expect("readable dataset file");
+        let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut out).expect("gzip");
+            out
+        } else {
+            bytes
+        };
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(mut map)) if map.get("Records").is_some_and(Value::is_array) => {
+                let Some(Value::Array(records)) = map.remove("Records") else { unreachable!() };
+                events.extend(records);
+            }
+            Ok(Value::Array(items)) => events.extend(items),
+            Ok(one) => events.push(one),
+            Err(_) => {
+                for line in bytes.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)) {
+                    events.push(serde_json::from_slice(line).unwrap_or_else(|e| panic!("{}: {e}", file.display())));
+                }
+            }
+        }
+    }
+    events
+}
+
+fn opts() -> LoadOptions {
+    LoadOptions::default()
+}
+
+fn vars(pairs: &[(&str, &[&str])]) -> LoadOptions {
+    LoadOptions {
+        vars: pairs.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect(),
+        all_logsources: false,
+    }
+}
+
+/// A rule whose `detection:` section is `detection` (written unindented).
+fn rule_with(detection: &str) -> String {
+    let body: String = detection.lines().map(|l| format!("  {l}\n")).collect();
+    format!("title: case\nid: case-1\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n{body}")
+}
+
+/// Load one rule text that must load cleanly.
+fn load_one(text: &str, opts: &LoadOptions) -> RuleSet {
+    let loaded = RuleSet::load_str(text, Path::new("case.yml"), opts);
+    assert!(loaded.errors.is_empty(), "{}: {:?}", text, loaded.errors);
+    assert_eq!(loaded.rules.len(), 1, "{text}");
+    loaded.rules
+}
+
+fn event(json: &str) -> Value {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("bad event JSON {json}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Conformance table
+// ---------------------------------------------------------------------------------------------
+
+struct Case {
+    name: &'static str,
+    detection: &'static str,
+    event: &'static str,
+    expected: bool,
+}
+
+const fn case(name: &'static str, detection: &'static str, event: &'static str, expected: bool) -> Case {
+    Case { name, detection, event, expected }
+}
+
+/// Every modifier and condition form the SigmaHQ AWS rules use, the adapter's conventions, and
+/// the engine deviations we work around or pin.
+const CASES: &[Case] = &[
+    // Plain values: exact, case-insensitive, not a substring.
+    case("plain_equal", "sel:\n  eventName: ConsoleLogin\ncondition: sel", r#"{"eventName":"ConsoleLogin"}"#, true),
+    case("plain_case_insensitive", "sel:\n  eventName: consolelogin\ncondition: sel", r#"{"eventName":"ConsoleLogin"}"#, true),
+    case("plain_case_insensitive_unicode", "sel:\n  userName: 'ÄRGER'\ncondition: sel", r#"{"userName":"ärger"}"#, true),
+    case("plain_is_not_substring", "sel:\n  eventName: Console\ncondition: sel", r#"{"eventName":"ConsoleLogin"}"#, false),
+    case("plain_missing_field", "sel:\n  eventName: ConsoleLogin\ncondition: sel", r#"{"other":"ConsoleLogin"}"#, false),
+    case("plain_empty_string", "sel:\n  eventName: ''\ncondition: sel", r#"{"eventName":""}"#, true),
+    // contains / startswith / endswith / all / re / fieldref.
+    case("contains", "sel:\n  userAgent|contains: 'S3 Browser'\ncondition: sel", r#"{"userAgent":"[S3 Browser 9.5.5]"}"#, true),
+    case("contains_case_insensitive", "sel:\n  userAgent|contains: 'trufflehog'\ncondition: sel", r#"{"userAgent":"TruffleHog v3"}"#, true),
+    case("contains_miss", "sel:\n  userAgent|contains: 'S3 Browser'\ncondition: sel", r#"{"userAgent":"aws-cli/2"}"#, false),
+    case("contains_literal_dollar_braces", "sel:\n  userAgent|contains: 'Jersey/${project.version}'\ncondition: sel", r#"{"userAgent":"x Jersey/${project.version} y"}"#, true),
+    case("contains_star_means_present_non_null", "sel:\n  errorCode|contains: '*'\ncondition: sel", r#"{"errorCode":"AccessDenied"}"#, true),
+    case("contains_star_missing", "sel:\n  errorCode|contains: '*'\ncondition: sel", r#"{"eventName":"x"}"#, false),
+    case("contains_star_null", "sel:\n  errorCode|contains: '*'\ncondition: sel", r#"{"errorCode":null}"#, false),
+    case("startswith", "sel:\n  eventName|startswith: 'UpdateFunctionConfiguration'\ncondition: sel", r#"{"eventName":"UpdateFunctionConfiguration20150331v2"}"#, true),
+    case("startswith_miss", "sel:\n  eventName|startswith: 'Function'\ncondition: sel", r#"{"eventName":"UpdateFunctionConfiguration"}"#, false),
+    case("endswith", "sel:\n  eventName|endswith: 'Policy'\ncondition: sel", r#"{"eventName":"PutBucketPolicy"}"#, true),
+    case("endswith_miss", "sel:\n  eventName|endswith: 'Put'\ncondition: sel", r#"{"eventName":"PutBucketPolicy"}"#, false),
+    case("contains_all", "sel:\n  userAgent|contains|all:\n    - 'aws-cli'\n    - 'linux'\ncondition: sel", r#"{"userAgent":"aws-cli/2 Linux/5"}"#, true),
+    case("contains_all_one_missing", "sel:\n  userAgent|contains|all:\n    - 'aws-cli'\n    - 'windows'\ncondition: sel", r#"{"userAgent":"aws-cli/2 Linux/5"}"#, false),
+    case("re", "sel:\n  userIdentity.arn|re: '.+:assumed-role/aws:.+'\ncondition: sel", r#"{"userIdentity":{"arn":"arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1"}}"#, true),
+    case("re_is_case_sensitive", "sel:\n  eventName|re: '^delete'\ncondition: sel", r#"{"eventName":"DeleteBucket"}"#, false),
+    case("re_i_flag", "sel:\n  eventName|re|i: '^delete'\ncondition: sel", r#"{"eventName":"DeleteBucket"}"#, true),
+    case("re_is_a_search_not_a_full_match", "sel:\n  eventName|re: 'Bucket'\ncondition: sel", r#"{"eventName":"DeleteBucketPolicy"}"#, true),
+    case("fieldref_equal", "sel:\n  userIdentity.arn|fieldref: requestParameters.userName\ncondition: sel", r#"{"userIdentity":{"arn":"bob"},"requestParameters":{"userName":"bob"}}"#, true),
+    case("fieldref_differs", "sel:\n  userIdentity.arn|fieldref: requestParameters.userName\ncondition: sel", r#"{"userIdentity":{"arn":"bob"},"requestParameters":{"userName":"alice"}}"#, false),
+    case("fieldref_target_missing", "sel:\n  userIdentity.arn|fieldref: requestParameters.userName\ncondition: sel", r#"{"userIdentity":{"arn":"bob"}}"#, false),
+    case("contains_without_fieldref_is_literal", "sel:\n  userIdentity.arn|contains: responseElements.accessKey.userName\ncondition: sel", r#"{"userIdentity":{"arn":"arn:...:user/bob"},"responseElements":{"accessKey":{"userName":"bob"}}}"#, false),
+    // Lists are OR, maps are AND, a list of maps is OR of ANDs.
+    case("list_is_or", "sel:\n  eventName:\n    - StopLogging\n    - DeleteTrail\ncondition: sel", r#"{"eventName":"DeleteTrail"}"#, true),
+    case("list_is_or_miss", "sel:\n  eventName:\n    - StopLogging\n    - DeleteTrail\ncondition: sel", r#"{"eventName":"CreateTrail"}"#, false),
+    case("map_is_and", "sel:\n  eventSource: s3.amazonaws.com\n  eventName: DeleteBucket\ncondition: sel", r#"{"eventSource":"s3.amazonaws.com","eventName":"DeleteBucket"}"#, true),
+    case("map_is_and_one_differs", "sel:\n  eventSource: s3.amazonaws.com\n  eventName: DeleteBucket\ncondition: sel", r#"{"eventSource":"ec2.amazonaws.com","eventName":"DeleteBucket"}"#, false),
+    case("list_of_maps_second", "sel:\n  - eventSource: s3.amazonaws.com\n    eventName: DeleteBucket\n  - eventSource: ec2.amazonaws.com\n    eventName: DeleteVpc\ncondition: sel", r#"{"eventSource":"ec2.amazonaws.com","eventName":"DeleteVpc"}"#, true),
+    case("list_of_maps_mixed_is_no", "sel:\n  - eventSource: s3.amazonaws.com\n    eventName: DeleteBucket\n  - eventSource: ec2.amazonaws.com\n    eventName: DeleteVpc\ncondition: sel", r#"{"eventSource":"ec2.amazonaws.com","eventName":"DeleteBucket"}"#, false),
+    // Conditions.
+    case("one_of_pattern", "selection_event_name:\n  eventName: DeleteBucket\nselection_status_success:\n  errorCode: Success\nselection_status_null:\n  errorCode: null\ncondition: selection_event_name and 1 of selection_status_*", r#"{"eventName":"DeleteBucket","errorCode":"Success"}"#, true),
+    case("one_of_pattern_none", "selection_event_name:\n  eventName: DeleteBucket\nselection_status_success:\n  errorCode: Success\nselection_status_null:\n  errorCode: null\ncondition: selection_event_name and 1 of selection_status_*", r#"{"eventName":"DeleteBucket","errorCode":"AccessDenied"}"#, false),
+    case("one_of_selection_star", "selection_a:\n  eventName: A\nselection_b:\n  eventName: B\ncondition: 1 of selection_*", r#"{"eventName":"B"}"#, true),
+    case("all_of_pattern", "sel_a:\n  eventName: A\nsel_b:\n  eventSource: s\ncondition: all of sel_*", r#"{"eventName":"A","eventSource":"s"}"#, true),
+    case("all_of_them", "a:\n  eventName: A\nb:\n  eventSource: s\ncondition: all of them", r#"{"eventName":"A","eventSource":"x"}"#, false),
+    case("all_of_them_skips_underscore", "a:\n  eventName: A\n_b:\n  eventSource: s\ncondition: all of them", r#"{"eventName":"A","eventSource":"x"}"#, true),
+    case("one_of_them", "a:\n  eventName: A\nb:\n  eventSource: s\ncondition: 1 of them", r#"{"eventName":"x","eventSource":"s"}"#, true),
+    case("not_filter_present", "sel:\n  eventName: CreateAccessKey\nfilter:\n  userIdentity.type: AWSService\ncondition: sel and not filter", r#"{"eventName":"CreateAccessKey","userIdentity":{"type":"AWSService"}}"#, false),
+    case("not_filter_field_missing_is_true", "sel:\n  eventName: CreateAccessKey\nfilter:\n  userIdentity.type: AWSService\ncondition: sel and not filter", r#"{"eventName":"CreateAccessKey"}"#, true),
+    case("not_one_of_filters", "sel:\n  eventName: X\nfilter_main_a:\n  userName: a\nfilter_main_b:\n  userName: b\ncondition: sel and not 1 of filter_main_*", r#"{"eventName":"X","userName":"b"}"#, false),
+    case("parentheses", "sel:\n  eventName: X\na:\n  userName: a\nb:\n  userName: b\ncondition: sel and (a or b)", r#"{"eventName":"X","userName":"b"}"#, true),
+    case("precedence_and_before_or", "sel:\n  eventName: X\na:\n  userName: a\nb:\n  userName: b\ncondition: b or sel and a", r#"{"eventName":"Y","userName":"b"}"#, true),
+    case("precedence_not_before_and", "sel:\n  eventName: X\na:\n  userName: a\ncondition: not a and sel", r#"{"eventName":"X","userName":"z"}"#, true),
+    case("condition_list_is_or", "a:\n  eventName: A\nb:\n  eventName: B\ncondition:\n  - a\n  - b", r#"{"eventName":"B"}"#, true),
+    // null.
+    case("null_matches_missing", "sel:\n  errorCode: null\ncondition: sel", r#"{"eventName":"x"}"#, true),
+    case("null_matches_json_null", "sel:\n  errorCode: null\ncondition: sel", r#"{"errorCode":null}"#, true),
+    case("null_not_a_value", "sel:\n  errorCode: null\ncondition: sel", r#"{"errorCode":"AccessDenied"}"#, false),
+    case("null_not_empty_string", "sel:\n  errorCode: null\ncondition: sel", r#"{"errorCode":""}"#, false),
+    // Wildcards and escapes.
+    case("wildcard_star", "sel:\n  eventName: 'Delete*Policy'\ncondition: sel", r#"{"eventName":"DeleteBucketPolicy"}"#, true),
+    case("wildcard_star_matches_empty", "sel:\n  eventSource: '*'\ncondition: sel", r#"{"eventSource":""}"#, true),
+    case("wildcard_star_not_missing", "sel:\n  eventSource: '*'\ncondition: sel", r#"{"eventName":"x"}"#, false),
+    case("wildcard_star_not_null", "sel:\n  eventSource: '*'\ncondition: sel", r#"{"eventSource":null}"#, false),
+    case("wildcard_question_one_char", "sel:\n  eventName: 'Get?ucket'\ncondition: sel", r#"{"eventName":"GetBucket"}"#, true),
+    case("wildcard_question_not_two", "sel:\n  eventName: 'Get?ucket'\ncondition: sel", r#"{"eventName":"GetBBucket"}"#, false),
+    case("wildcard_in_arn", "sel:\n  userIdentity.arn: 'arn:aws:iam::*:root'\ncondition: sel", r#"{"userIdentity":{"arn":"arn:aws:iam::123456789012:root"}}"#, true),
+    case("escaped_star_is_literal", "sel:\n  name: 'a\\*b'\ncondition: sel", r#"{"name":"a*b"}"#, true),
+    case("escaped_star_not_wildcard", "sel:\n  name: 'a\\*b'\ncondition: sel", r#"{"name":"axxb"}"#, false),
+    case("escaped_question_is_literal", "sel:\n  name: 'a\\?'\ncondition: sel", r#"{"name":"ab"}"#, false),
+    case("escaped_backslash_then_wildcard", "sel:\n  name: 'a\\\\*'\ncondition: sel", r#"{"name":"a\\xyz"}"#, true),
+    case("lone_backslash_is_literal", "sel:\n  name: 'C:\\Windows'\ncondition: sel", r#"{"name":"C:\\Windows"}"#, true),
+    case("underscore_is_literal", "sel:\n  name: 'a_b'\ncondition: sel", r#"{"name":"axb"}"#, false),
+    // Booleans and numbers as strings.
+    case("bool_string_matches_json_false", "sel:\n  requestParameters.enable: 'false'\ncondition: sel", r#"{"requestParameters":{"enable":false}}"#, true),
+    case("bool_string_true_vs_false", "sel:\n  requestParameters.enable: 'false'\ncondition: sel", r#"{"requestParameters":{"enable":true}}"#, false),
+    case("bool_string_case_insensitive", "sel:\n  publiclyAccessible: 'TRUE'\ncondition: sel", r#"{"publiclyAccessible":true}"#, true),
+    case("yaml_bool_matches_json_bool", "sel:\n  publiclyAccessible: true\ncondition: sel", r#"{"publiclyAccessible":true}"#, true),
+    case("bool_string_matches_string", "sel:\n  enable: 'false'\ncondition: sel", r#"{"enable":"false"}"#, true),
+    case("number_string_matches_json_number", "sel:\n  port: '22'\ncondition: sel", r#"{"port":22}"#, true),
+    case("yaml_number_matches_json_number", "sel:\n  port: 22\ncondition: sel", r#"{"port":22}"#, true),
+    case("yaml_number_matches_string", "sel:\n  port: 22\ncondition: sel", r#"{"port":"22"}"#, true),
+    // Adapter: dotted names.
+    case("dotted_nested", "sel:\n  userIdentity.type: Root\ncondition: sel", r#"{"userIdentity":{"type":"Root"}}"#, true),
+    case("dotted_literal_key_wins", "sel:\n  userIdentity.type: Literal\ncondition: sel", r#"{"userIdentity.type":"Literal","userIdentity":{"type":"Nested"}}"#, true),
+    case("dotted_literal_key_hides_nested", "sel:\n  userIdentity.type: Nested\ncondition: sel", r#"{"userIdentity.type":"Literal","userIdentity":{"type":"Nested"}}"#, false),
+    case("dotted_deep", "sel:\n  userIdentity.sessionContext.sessionIssuer.type: Role\ncondition: sel", r#"{"userIdentity":{"sessionContext":{"sessionIssuer":{"type":"Role"}}}}"#, true),
+    case("dotted_through_scalar_is_missing", "sel:\n  userIdentity.type: Root\ncondition: sel", r#"{"userIdentity":"Root"}"#, false),
+    case("inner_literal_dotted_key_not_found", "sel:\n  a.b.c: x\ncondition: sel", r#"{"a":{"b.c":"x"}}"#, false),
+    // Adapter: arrays, any element.
+    case("array_any_element_equal", "sel:\n  awsRegion: ap-east-1\ncondition: sel", r#"{"awsRegion":["us-east-1","ap-east-1"]}"#, true),
+    case("array_no_element", "sel:\n  awsRegion: ap-east-1\ncondition: sel", r#"{"awsRegion":["us-east-1"]}"#, false),
+    case("array_path_through_objects", "sel:\n  resources.ARN|endswith: ':secret'\ncondition: sel", r#"{"resources":[{"ARN":"a"},{"ARN":"b:secret"}]}"#, true),
+    case("array_contains_element", "sel:\n  requestParameters.containerDefinitions.command|contains: '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'\ncondition: sel", r#"{"requestParameters":{"containerDefinitions":[{"command":["sh","-c","curl 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]}]}}"#, true),
+    case("array_empty_contains_star_is_no", "sel:\n  requestParameters.layers|contains: '*'\ncondition: sel", r#"{"requestParameters":{"layers":[]}}"#, false),
+    case("array_of_null_contains_star_is_no", "sel:\n  requestParameters.layers|contains: '*'\ncondition: sel", r#"{"requestParameters":{"layers":[null]}}"#, false),
+    case("array_layers_contains_star", "sel:\n  requestParameters.layers|contains: '*'\ncondition: sel", r#"{"requestParameters":{"layers":["arn:aws:lambda:us-east-1:1:layer:x:1"]}}"#, true),
+    case("not_over_array_any_element", "sel:\n  eventName: X\nfilter:\n  tags: prod\ncondition: sel and not filter", r#"{"eventName":"X","tags":["dev","prod"]}"#, false),
+    // Adapter: objects compare as their compact JSON text.
+    case("object_contains_text", "sel:\n  requestParameters|contains: 'Suspended'\ncondition: sel", r#"{"requestParameters":{"bucketName":"b","VersioningConfiguration":{"Status":"Suspended"}}}"#, true),
+    case("object_contains_key_text", "sel:\n  requestParameters|contains: 'VersioningConfiguration'\ncondition: sel", r#"{"requestParameters":{"VersioningConfiguration":{"Status":"Enabled"}}}"#, true),
+    case("object_contains_compact_json", "sel:\n  requestParameters|contains: '\"Status\":\"Suspended\"'\ncondition: sel", r#"{"requestParameters":{"VersioningConfiguration":{ "Status" : "Suspended" }}}"#, true),
+    case("object_contains_miss", "sel:\n  requestParameters|contains: 'Suspended'\ncondition: sel", r#"{"requestParameters":{"VersioningConfiguration":{"Status":"Enabled"}}}"#, false),
+    case("object_contains_all", "sel:\n  requestParameters|contains|all:\n    - 'Principal'\n    - 'Deny'\ncondition: sel", r#"{"requestParameters":{"policy":{"Statement":[{"Effect":"Deny","Principal":"*"}]}}}"#, true),
+    case("object_contains_case_insensitive", "sel:\n  responseElements|contains: 'failure'\ncondition: sel", r#"{"responseElements":{"exportTask":{"state":"Failure"}}}"#, true),
+    case("object_inside_array_contains", "sel:\n  items|contains: 'needle'\ncondition: sel", r#"{"items":[{"a":"hay"},{"b":"needle"}]}"#, true),
+    case("object_equal_whole_text", "sel:\n  requestParameters: '{\"a\":1}'\ncondition: sel", r#"{"requestParameters":{"a":1}}"#, true),
+    case("object_not_null", "sel:\n  requestParameters: null\ncondition: sel", r#"{"requestParameters":{}}"#, false),
+    // Keywords (no SigmaHQ AWS rule uses them): substring over the event's string values.
+    case("keyword_substring", "keywords:\n  - 'evil'\ncondition: keywords", r#"{"a":{"b":"some EVIL here"}}"#, true),
+];
+
+#[test]
+fn conformance_cases() {
+    let mut failures = Vec::new();
+    for c in CASES {
+        let rules = load_one(&rule_with(c.detection), &opts());
+        let got = !rules.evaluate(&event(c.event)).is_empty();
+        if got != c.expected {
+            failures.push(format!("{}: expected {}, got {got}", c.name, c.expected));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), CASES.len(), failures.join("\n"));
+}
+
+#[test]
+fn conformance_case_names_are_unique() {
+    let mut names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(before, names.len());
+}
