@@ -78,12 +78,19 @@ pub struct LoadError {
 }
 
 impl LoadError {
-    /// A load error for `path` (and `rule`, when known) with `problem` as the reason.
+    /// A load error for `path` (and `rule`, when known) with `problem` as the reason, on one
+    /// line (engine messages such as regex errors span several; their whitespace is collapsed).
     pub fn new(path: impl Into<PathBuf>, rule: Option<String>, problem: &Problem) -> Self {
+        let text = problem.to_string();
+        let reason = if text.contains('\n') {
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            text
+        };
         Self {
             path: path.into(),
             rule,
-            reason: problem.to_string(),
+            reason,
         }
     }
 }

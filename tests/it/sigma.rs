@@ -223,3 +223,269 @@ fn conformance_case_names_are_unique() {
     names.dedup();
     assert_eq!(before, names.len());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Engine defects of rsigma 0.23: what the engine does alone, and that our adapter fixes it.
+// ---------------------------------------------------------------------------------------------
+
+const VERSIONING_RULE: &str = "title: v\nlogsource: {product: aws, service: cloudtrail}\n\
+    detection:\n  sel:\n    eventName: PutBucketVersioning\n    requestParameters|contains: Suspended\n  condition: sel\n";
+const SUSPENDED: &str = r#"{"eventName":"PutBucketVersioning","requestParameters":{"bucketName":"b","VersioningConfiguration":{"Status":"Suspended"}}}"#;
+
+#[test]
+fn engine_defect_object_contains_never_matches_worked_around_by_adapter() {
+    use rsigma_eval::{Engine, event::JsonEvent};
+    let ev = event(SUSPENDED);
+    let mut engine = Engine::new();
+    engine.add_collection(&rsigma_parser::parse_sigma_yaml(VERSIONING_RULE).expect("parses")).expect("compiles");
+    assert!(engine.evaluate(&JsonEvent::borrow(&ev)).is_empty(), "rsigma alone never matches text against an object");
+    assert_eq!(load_one(VERSIONING_RULE, &opts()).evaluate(&ev), [0], "the adapter reads the object as JSON text");
+}
+
+const EXPAND_RULE: &str = "title: expand\nid: expand-1\nlogsource: {product: aws, service: cloudtrail}\n\
+    detection:\n  sel:\n    src_ip|expand: '%trusted%'\n  condition: sel\n";
+
+/// What `Engine::new_with_pipeline` + `value_placeholders` does in 0.23 (verified, contrary to
+/// what engine-eval.md expected): an unresolved placeholder is NOT a load error but is filled at
+/// match time from the event's own field of that name, and a variable's wildcard is compared
+/// literally (with one value and with several). Our loader expands placeholders itself instead.
+#[test]
+fn engine_defect_pipeline_placeholders_runtime_fill_and_literal_wildcards() {
+    use rsigma_eval::{Engine, event::JsonEvent, pipeline::parse_pipeline};
+    let collection = rsigma_parser::parse_sigma_yaml(EXPAND_RULE).expect("parses");
+    let engine_with = |vars: &str| {
+        let pipeline = parse_pipeline(&format!("name: strict\n{vars}transformations:\n  - type: value_placeholders\n"))
+            .expect("pipeline parses");
+        let mut engine = Engine::new_with_pipeline(pipeline);
+        engine.add_collection(&collection).expect("0.23 accepts the rule even with no vars");
+        engine
+    };
+    let hits = |engine: &Engine, json: &str| engine.evaluate(&JsonEvent::borrow(&event(json))).len();
+
+    let no_vars = engine_with("");
+    assert_eq!(hits(&no_vars, r#"{"src_ip":"x","trusted":"x"}"#), 1, "filled from the event itself");
+
+    for vars in ["vars:\n  trusted: ['192.0.2.*']\n", "vars:\n  trusted: ['192.0.2.*', '10.*']\n"] {
+        let engine = engine_with(vars);
+        assert_eq!(hits(&engine, r#"{"src_ip":"192.0.2.5"}"#), 0, "{vars}: wildcard not applied");
+        assert_eq!(hits(&engine, r#"{"src_ip":"192.0.2.*"}"#), 1, "{vars}: compared literally");
+    }
+}
+
+#[test]
+fn placeholder_unresolved_is_a_load_error() {
+    let loaded = RuleSet::load_str(EXPAND_RULE, Path::new("expand.yml"), &opts());
+    assert!(loaded.rules.is_empty());
+    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+    let e = &loaded.errors[0];
+    assert_eq!((e.path.as_path(), e.rule.as_deref()), (Path::new("expand.yml"), Some("expand")));
+    assert!(e.reason.contains("unresolved placeholder %trusted%") && e.reason.contains("src_ip|expand"), "{e}");
+    // The event's own `trusted` field never fills it.
+    let rules = load_one(EXPAND_RULE, &vars(&[("trusted", &["192.0.2.1"])]));
+    assert!(rules.evaluate(&event(r#"{"src_ip":"x","trusted":"x"}"#)).is_empty());
+}
+
+#[test]
+fn placeholder_empty_value_list_is_a_load_error() {
+    let loaded = RuleSet::load_str(EXPAND_RULE, Path::new("expand.yml"), &vars(&[("trusted", &[])]));
+    assert!(loaded.rules.is_empty());
+    assert!(loaded.errors[0].reason.contains("empty value list"), "{:?}", loaded.errors);
+}
+
+#[test]
+fn placeholder_workaround_single_wildcard_value_is_a_wildcard() {
+    let rules = load_one(EXPAND_RULE, &vars(&[("trusted", &["192.0.2.*"])]));
+    assert_eq!(rules.evaluate(&event(r#"{"src_ip":"192.0.2.5"}"#)), [0]);
+    assert!(rules.evaluate(&event(r#"{"src_ip":"198.51.100.1"}"#)).is_empty());
+}
+
+#[test]
+fn placeholder_workaround_several_values_are_or_and_keep_wildcards() {
+    let rules = load_one(EXPAND_RULE, &vars(&[("trusted", &["192.0.2.*", "10.?.0.1"])]));
+    for (ip, expected) in [("192.0.2.5", true), ("10.1.0.1", true), ("10.11.0.1", false), ("172.16.0.1", false)] {
+        let json = format!(r#"{{"src_ip":"{ip}"}}"#);
+        assert_eq!(!rules.evaluate(&event(&json)).is_empty(), expected, "{ip}");
+    }
+}
+
+#[test]
+fn placeholder_inside_a_longer_value_and_with_contains() {
+    let rule = rule_with("sel:\n  userIdentity.arn|expand|contains: ':user/%admin%'\ncondition: sel");
+    let rules = load_one(&rule, &vars(&[("admin", &["alice", "bob"])]));
+    assert_eq!(rules.evaluate(&event(r#"{"userIdentity":{"arn":"arn:aws:iam::1:user/BOB"}}"#)), [0]);
+    assert!(rules.evaluate(&event(r#"{"userIdentity":{"arn":"arn:aws:iam::1:user/carol"}}"#)).is_empty());
+}
+
+/// rsigma 0.23: `|exists: true` is false for a present JSON null (the spec and 0.26 say true).
+/// No SigmaHQ AWS rule nor the seed uses `exists`; not worked around, pinned so an upgrade shows.
+#[test]
+fn engine_deviation_exists_on_present_null_is_false_in_0_23() {
+    let rules = load_one(&rule_with("sel:\n  errorCode|exists: true\ncondition: sel"), &opts());
+    assert!(rules.evaluate(&event(r#"{"errorCode":null}"#)).is_empty(), "0.23 behaviour; spec says match");
+    assert_eq!(rules.evaluate(&event(r#"{"errorCode":"x"}"#)), [0]);
+    assert!(rules.evaluate(&event(r#"{}"#)).is_empty());
+    let absent = load_one(&rule_with("sel:\n  errorCode|exists: false\ncondition: sel"), &opts());
+    assert_eq!(absent.evaluate(&event(r#"{}"#)), [0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading: errors, documents, logsource, filters, correlations.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn deprecated_aggregation_is_a_clear_load_error() {
+    let text = rule_with("sel:\n  eventName: ListBuckets\ntimeframe: 10m\ncondition: sel | count() by sourceIPAddress > 5");
+    let loaded = RuleSet::load_str(&text, Path::new("agg.yml"), &opts());
+    assert!(loaded.rules.is_empty());
+    assert_eq!(loaded.errors.len(), 1);
+    assert_eq!(
+        loaded.errors[0].to_string(),
+        "agg.yml: case: deprecated aggregation syntax '| count() by sourceIPAddress > 5' is not Sigma v2; \
+         use a correlation rule (event_count / value_count) instead"
+    );
+}
+
+#[test]
+fn deprecated_near_is_a_clear_load_error() {
+    let text = rule_with("a:\n  eventName: A\nb:\n  eventName: B\ncondition: a | near b");
+    let loaded = RuleSet::load_str(&text, Path::new("near.yml"), &opts());
+    assert!(loaded.rules.is_empty());
+    assert!(loaded.errors[0].reason.starts_with("deprecated 'near' syntax '| near b'"), "{:?}", loaded.errors);
+}
+
+#[test]
+fn every_bad_document_reported_and_good_ones_kept() {
+    let good = rule_with("sel:\n  eventName: A\ncondition: sel").replace("title: case", "title: good");
+    let text = format!(
+        "{good}---\ntitle: no detection\nlogsource: {{product: aws}}\n---\n{}---\n- a list\n---\n{}",
+        rule_with("sel:\n  eventName|nosuchmodifier: A\ncondition: sel").replace("title: case", "title: bad modifier"),
+        rule_with("sel:\n  eventName|re: '('\ncondition: sel").replace("title: case", "title: bad regex"),
+    );
+    let loaded = RuleSet::load_str(&text, Path::new("multi.yml"), &opts());
+    assert_eq!(loaded.rules.rules().iter().map(|r| r.title.as_str()).collect::<Vec<_>>(), ["good"]);
+    let named: Vec<Option<&str>> = loaded.errors.iter().map(|e| e.rule.as_deref()).collect();
+    assert_eq!(named, [Some("no detection"), Some("bad modifier"), None, Some("bad regex")], "{:?}", loaded.errors);
+    assert!(loaded.errors[0].reason.contains("detection"), "{}", loaded.errors[0]);
+    assert!(loaded.errors[1].reason.contains("nosuchmodifier"), "{}", loaded.errors[1]);
+    assert!(loaded.errors[2].reason.contains("document 4 is not a YAML mapping"), "{}", loaded.errors[2]);
+    assert!(loaded.errors[3].reason.starts_with("cannot compile: invalid regex"), "{}", loaded.errors[3]);
+    assert!(loaded.errors.iter().all(|e| !e.to_string().contains('\n')), "one line each: {:?}", loaded.errors);
+}
+
+#[test]
+fn invalid_yaml_is_a_load_error() {
+    let loaded = RuleSet::load_str("title: [unclosed\n", Path::new("bad.yml"), &opts());
+    assert!(loaded.rules.is_empty());
+    assert_eq!(loaded.errors.len(), 1);
+    assert!(loaded.errors[0].to_string().starts_with("bad.yml: invalid YAML"), "{}", loaded.errors[0]);
+}
+
+#[test]
+fn logsource_filter_skips_other_products_unless_all_logsources() {
+    let text = "title: win\nlogsource: {product: windows, category: process_creation}\n\
+        detection:\n  sel:\n    CommandLine|contains: whoami\n  condition: sel\n---\n\
+        title: none\ndetection:\n  sel:\n    eventName: A\n  condition: sel\n---\n\
+        title: aws only\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: A\n  condition: sel\n---\n\
+        title: cloudtrail only\nlogsource: {service: cloudtrail}\ndetection:\n  sel:\n    eventName: A\n  condition: sel\n";
+    let loaded = RuleSet::load_str(text, Path::new("ls.yml"), &opts());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let titles: Vec<&str> = loaded.rules.rules().iter().map(|r| r.title.as_str()).collect();
+    assert_eq!(titles, ["none", "aws only", "cloudtrail only"]);
+    assert_eq!(loaded.skipped_logsource, [(PathBuf::from("ls.yml"), "win".to_string())]);
+
+    let all = RuleSet::load_str(text, Path::new("ls.yml"), &LoadOptions { all_logsources: true, ..opts() });
+    assert_eq!(all.rules.len(), 4);
+    assert!(all.skipped_logsource.is_empty());
+}
+
+#[test]
+fn load_paths_walks_sorted_and_reports_every_problem() {
+    let dir = common::testdata("sigma/mixed");
+    let missing = common::testdata("sigma/does-not-exist.yml");
+    let loaded = RuleSet::load_paths(&[dir.clone(), missing.clone()], &opts());
+    let titles: Vec<&str> = loaded.rules.rules().iter().map(|r| r.title.as_str()).collect();
+    assert_eq!(titles, ["Trail Stopped", "Trail Deleted"], "sorted walk, *.yml and *.yaml, recursive");
+    assert_eq!(loaded.rules.rules()[1].path, dir.join("nested/d_good.yaml"));
+    assert_eq!(loaded.skipped_logsource, [(dir.join("c_windows.yml"), "Whoami On Windows".to_string())]);
+    let paths: Vec<&Path> = loaded.errors.iter().map(|e| e.path.as_path()).collect();
+    assert_eq!(paths, [dir.join("b_bad.yml").as_path(), missing.as_path()], "{:?}", loaded.errors);
+    assert!(loaded.errors[0].reason.starts_with("invalid YAML"));
+    assert!(loaded.errors[1].reason.starts_with("cannot read"));
+    // Deterministic: the same result twice.
+    let again = RuleSet::load_paths(&[dir, missing], &opts());
+    assert_eq!(again.rules.rules(), loaded.rules.rules());
+    assert_eq!(again.errors, loaded.errors);
+}
+
+#[test]
+fn meta_filter_in_another_file_excludes_what_it_says() {
+    let loaded = RuleSet::load_paths(&[common::testdata("sigma/filters")], &opts());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.rules.len(), 1, "a filter is not a rule");
+    let key = |user: &str| {
+        event(&format!(r#"{{"eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","userIdentity":{{"userName":"{user}"}}}}"#))
+    };
+    assert_eq!(loaded.rules.evaluate(&key("alice")), [0]);
+    assert!(loaded.rules.evaluate(&key("ci-bot")).is_empty(), "the filter keeps only `not selection`");
+}
+
+#[test]
+fn meta_filter_for_an_unknown_rule_is_reported() {
+    let filter = "title: stray filter\nlogsource: {product: aws}\nfilter:\n  rules:\n    - no-such-rule\n  \
+        selection:\n    eventName: A\n  condition: not selection\n";
+    let loaded = RuleSet::load_str(filter, Path::new("f.yml"), &opts());
+    assert!(loaded.rules.is_empty());
+    assert_eq!(loaded.errors.len(), 1);
+    assert!(loaded.errors[0].to_string().starts_with("f.yml: stray filter: filter applies to"), "{}", loaded.errors[0]);
+}
+
+#[test]
+fn correlation_rule_reported_and_its_base_rule_loaded() {
+    let text = "title: Failed Login\nid: failed-login\nlogsource: {product: aws, service: cloudtrail}\n\
+        detection:\n  sel:\n    eventName: ConsoleLogin\n    errorMessage: Failed authentication\n  condition: sel\n---\n\
+        title: Many Failed Logins\ncorrelation:\n  type: event_count\n  rules:\n    - failed-login\n  \
+        group-by:\n    - sourceIPAddress\n  timespan: 5m\n  condition:\n    gte: 3\n";
+    let loaded = RuleSet::load_str(text, Path::new("corr.yml"), &opts());
+    assert_eq!(loaded.rules.len(), 1);
+    assert_eq!(loaded.rules.rules()[0].title, "Failed Login");
+    assert_eq!(loaded.errors.len(), 1);
+    let e = &loaded.errors[0];
+    assert_eq!(e.rule.as_deref(), Some("Many Failed Logins"));
+    assert!(e.reason.starts_with("correlation rules (event_count) are not supported"), "{e}");
+}
+
+#[test]
+fn metadata_warning_is_reported_and_rule_still_loads() {
+    let text = rule_with("sel:\n  eventName: A\ncondition: sel") + "level: severe\n";
+    let loaded = RuleSet::load_str(&text, Path::new("w.yml"), &opts());
+    assert_eq!(loaded.rules.len(), 1);
+    assert_eq!(loaded.rules.rules()[0].level, "");
+    assert_eq!(loaded.errors.len(), 1);
+    assert!(loaded.errors[0].reason.contains("severe") && loaded.errors[0].reason.contains("loaded anyway"), "{}", loaded.errors[0]);
+}
+
+#[test]
+fn rule_set_is_shared_across_threads() {
+    let rules = load_one(VERSIONING_RULE, &opts());
+    let ev = event(SUSPENDED);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2).map(|_| s.spawn(|| rules.evaluate(&ev))).collect();
+        for h in handles {
+            assert_eq!(h.join().expect("no panic"), [0]);
+        }
+    });
+}
+
+#[test]
+fn field_value_prints_rule_fields() {
+    let ev = event(
+        r#"{"eventTime":"2024-01-01T00:00:00Z","userIdentity":{"arn":"arn:x","type":"IAMUser"},
+            "requestParameters":{"bucketName":"b"},"resources":[{"ARN":"a"},{"ARN":"b"}]}"#,
+    );
+    use trailtune::sigma::field_value;
+    assert_eq!(field_value(&ev, "eventTime"), Some(Value::from("2024-01-01T00:00:00Z")));
+    assert_eq!(field_value(&ev, "userIdentity.arn"), Some(Value::from("arn:x")));
+    assert_eq!(field_value(&ev, "requestParameters"), Some(serde_json::json!({"bucketName":"b"})));
+    assert_eq!(field_value(&ev, "resources.ARN"), Some(serde_json::json!(["a", "b"])));
+    assert_eq!(field_value(&ev, "sourceIPAddress"), None);
+}
