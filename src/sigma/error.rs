@@ -33,6 +33,9 @@ pub enum Problem {
         "deprecated 'near' syntax '{0}' is not Sigma v2; use a temporal correlation rule instead"
     )]
     DeprecatedNear(String),
+    /// A condition nested deeper than the engine can parse safely.
+    #[error("condition nested {depth} levels deep (parentheses plus 'not'); the limit is {max}")]
+    ConditionTooDeep { depth: usize, max: usize },
     /// A `|expand` value names a placeholder no variable supplies.
     #[error(
         "unresolved placeholder %{name}% in '{field}|expand'; supply a value for the variable \

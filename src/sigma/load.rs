@@ -115,6 +115,12 @@ fn read_text(text: &str, origin: &Path, opts: &LoadOptions, pending: &mut Pendin
     // Sigma v1 collections (`action: global` / `repeat` / `reset`) make documents depend on each
     // other: let the parser read the whole text, and name only the file in its errors.
     if docs.iter().any(|d| d.get("action").is_some()) {
+        let problems: Vec<Problem> = docs.iter().filter_map(condition_problem).collect();
+        if !problems.is_empty() {
+            let errors = problems.iter().map(|p| LoadError::new(origin, None, p));
+            pending.errors.extend(errors);
+            return;
+        }
         let collection = guarded(|| rsigma_parser::parse_sigma_yaml(text));
         take_collection(collection, origin, None, opts, pending);
         return;
@@ -132,7 +138,7 @@ fn read_text(text: &str, origin: &Path, opts: &LoadOptions, pending: &mut Pendin
             ));
             continue;
         }
-        if let Some(problem) = deprecated_condition(doc) {
+        if let Some(problem) = condition_problem(doc) {
             pending.errors.push(LoadError::new(origin, name, &problem));
             continue;
         }
@@ -339,23 +345,57 @@ fn rule_name(doc: &Yaml) -> Option<String> {
     text("title").or_else(|| text("id")).map(str::to_string)
 }
 
-/// The Sigma v1 pipe syntax in `detection.condition` (`sel | count() > 5`, `a | near b`).
-fn deprecated_condition(doc: &Yaml) -> Option<Problem> {
-    let condition = doc.get("detection")?.get("condition")?;
+/// Deepest condition nesting accepted (the parser's own limit for parentheses). The parser does
+/// not count `not` chains, and a few thousand of them overflow the stack (an abort, not a panic),
+/// so we count both before the parser sees the text.
+const MAX_CONDITION_DEPTH: usize = 64;
+
+/// A problem in `detection.condition` (or a filter's `filter.condition`) found before parsing:
+/// the Sigma v1 pipe syntax (`sel | count() > 5`, `a | near b`) or nesting too deep to parse.
+fn condition_problem(doc: &Yaml) -> Option<Problem> {
+    let condition = ["detection", "filter"]
+        .iter()
+        .find_map(|section| doc.get(*section)?.get("condition"))?;
     let conditions: Vec<&str> = match condition {
         Yaml::String(s) => vec![s.as_str()],
         Yaml::Sequence(items) => items.iter().filter_map(Yaml::as_str).collect(),
         _ => Vec::new(),
     };
     conditions.into_iter().find_map(|c| {
-        let pipe = c.find('|')?;
-        let tail = c[pipe..].trim().to_string();
-        if tail[1..].trim_start().starts_with("near") {
-            Some(Problem::DeprecatedNear(tail))
-        } else {
-            Some(Problem::DeprecatedAggregation(tail))
+        if let Some(pipe) = c.find('|') {
+            let tail = c[pipe..].trim().to_string();
+            return Some(if tail[1..].trim_start().starts_with("near") {
+                Problem::DeprecatedNear(tail)
+            } else {
+                Problem::DeprecatedAggregation(tail)
+            });
         }
+        let depth = condition_depth(c);
+        (depth > MAX_CONDITION_DEPTH).then_some(Problem::ConditionTooDeep {
+            depth,
+            max: MAX_CONDITION_DEPTH,
+        })
     })
+}
+
+/// An upper bound of a condition's nesting: deepest parenthesis plus every `not`.
+fn condition_depth(condition: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in condition.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let nots = condition
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|word| word.eq_ignore_ascii_case("not"))
+        .count();
+    deepest + nots
 }
 
 /// Keep rules meant for CloudTrail: `product: aws` and/or `service: cloudtrail`, or no
@@ -572,17 +612,25 @@ mod tests {
     }
 
     #[test]
-    fn deprecated_condition_forms() {
+    fn condition_problem_forms() {
         let doc = |c: &str| -> Yaml {
             serde_yaml::from_str(&format!("detection:\n  condition: '{c}'\n")).unwrap()
         };
         assert!(
-            matches!(deprecated_condition(&doc("sel | count() > 5")), Some(Problem::DeprecatedAggregation(t)) if t == "| count() > 5")
+            matches!(condition_problem(&doc("sel | count() > 5")), Some(Problem::DeprecatedAggregation(t)) if t == "| count() > 5")
         );
         assert!(
-            matches!(deprecated_condition(&doc("a | near b")), Some(Problem::DeprecatedNear(t)) if t == "| near b")
+            matches!(condition_problem(&doc("a | near b")), Some(Problem::DeprecatedNear(t)) if t == "| near b")
         );
-        assert!(deprecated_condition(&doc("a and not b")).is_none());
+        assert!(condition_problem(&doc("a and not b")).is_none());
+        let nots = format!("{}a", "not ".repeat(65));
+        assert!(matches!(
+            condition_problem(&doc(&nots)),
+            Some(Problem::ConditionTooDeep { depth: 65, max: 64 })
+        ));
+        let parens = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        assert!(condition_problem(&doc(&format!("not {parens} and not b"))).is_none());
+        assert_eq!(condition_depth("not (a and (not b)) or c"), 4);
     }
 
     #[test]

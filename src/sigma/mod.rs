@@ -225,6 +225,28 @@ mod tests {
     }
 
     #[test]
+    fn never_panics_on_deep_or_huge_input() {
+        let deep_yaml = format!("title: {}{}", "[".repeat(5000), "]".repeat(5000));
+        let deep_condition = format!(
+            "title: x\ndetection:\n  a:\n    k: v\n  condition: '{}a{}'\n",
+            "(".repeat(3000),
+            ")".repeat(3000)
+        );
+        let long_not = format!(
+            "title: x\ndetection:\n  a:\n    k: v\n  condition: '{}a'\n",
+            "not ".repeat(3000)
+        );
+        for text in [deep_yaml, deep_condition, long_not] {
+            let loaded = load(&text);
+            assert!(
+                loaded.rules.is_empty() && loaded.errors.len() == 1,
+                "{:?}",
+                loaded.errors
+            );
+        }
+    }
+
+    #[test]
     fn never_panics_on_junk() {
         for text in [
             "",
