@@ -705,6 +705,91 @@ const CASES: &[Case] = &[
         r#"{"a":{"b":"some EVIL here"}}"#,
         true,
     ),
+    case(
+        "keyword_not_keys",
+        "keywords:\n  - 'evil'\ncondition: keywords",
+        r#"{"evil":"x"}"#,
+        false,
+    ),
+    // Modifiers no SigmaHQ AWS rule uses, supported by the engine (Sigma v2.1 appendix).
+    case(
+        "cidr",
+        "sel:\n  sourceIPAddress|cidr: '192.0.2.0/24'\ncondition: sel",
+        r#"{"sourceIPAddress":"192.0.2.77"}"#,
+        true,
+    ),
+    case(
+        "cidr_outside",
+        "sel:\n  sourceIPAddress|cidr: '192.0.2.0/24'\ncondition: sel",
+        r#"{"sourceIPAddress":"192.0.3.1"}"#,
+        false,
+    ),
+    case(
+        "cidr_not_an_ip",
+        "sel:\n  sourceIPAddress|cidr: '192.0.2.0/24'\ncondition: sel",
+        r#"{"sourceIPAddress":"ec2.amazonaws.com"}"#,
+        false,
+    ),
+    case(
+        "gt_number",
+        "sel:\n  bytes|gt: 100\ncondition: sel",
+        r#"{"bytes":101}"#,
+        true,
+    ),
+    case(
+        "gt_numeric_string",
+        "sel:\n  bytes|gt: 100\ncondition: sel",
+        r#"{"bytes":"150"}"#,
+        true,
+    ),
+    case(
+        "lte_number",
+        "sel:\n  bytes|lte: 100\ncondition: sel",
+        r#"{"bytes":101}"#,
+        false,
+    ),
+    case(
+        "neq",
+        "sel:\n  eventName|neq: ConsoleLogin\ncondition: sel",
+        r#"{"eventName":"GetObject"}"#,
+        true,
+    ),
+    case(
+        "neq_equal",
+        "sel:\n  eventName|neq: ConsoleLogin\ncondition: sel",
+        r#"{"eventName":"consolelogin"}"#,
+        false,
+    ),
+    case(
+        "neq_missing_field_is_no",
+        "sel:\n  eventName|neq: ConsoleLogin\ncondition: sel",
+        r#"{"other":1}"#,
+        false,
+    ),
+    case(
+        "cased",
+        "sel:\n  eventName|cased: ConsoleLogin\ncondition: sel",
+        r#"{"eventName":"consolelogin"}"#,
+        false,
+    ),
+    case(
+        "cased_exact",
+        "sel:\n  eventName|cased: ConsoleLogin\ncondition: sel",
+        r#"{"eventName":"ConsoleLogin"}"#,
+        true,
+    ),
+    case(
+        "base64offset_contains",
+        "sel:\n  userData|base64offset|contains: 'curl'\ncondition: sel",
+        r#"{"userData":"IyEvYmluL3NoCmN1cmwgaHR0cDovL3g="}"#,
+        true,
+    ),
+    case(
+        "windash",
+        "sel:\n  cmd|windash|contains: ' -enc '\ncondition: sel",
+        r#"{"cmd":"powershell /enc abc"}"#,
+        true,
+    ),
 ];
 
 #[test]
