@@ -29,6 +29,9 @@ pub enum Command {
     /// Derive the allowlist from a baseline and print the review table (class, decision, reason).
     #[command(after_help = ALLOWLIST_EXAMPLES)]
     Allowlist(AllowlistArgs),
+    /// Run Sigma rules (the tuned rule, or a folder of them) over CloudTrail and report the hits.
+    #[command(after_help = DETECT_EXAMPLES)]
+    Detect(DetectArgs),
     /// Write a deterministic, realistic CloudTrail corpus in the S3 layout (for tests, demos, benchmarks).
     #[command(after_help = SYNTH_EXAMPLES)]
     Synth(SynthArgs),
@@ -214,6 +217,32 @@ pub struct AllowlistArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// A Sigma rule file or a folder of .yml rules (repeatable).
+    #[arg(long, value_name = "PATH", required = true)]
+    pub rule: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Only events in this window (default: no window; --until defaults to today).
+    #[command(flatten)]
+    pub window: WindowArgs,
+
+    /// Output format (ndjson: one hit per line).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+
+    /// Values for `%name%` placeholders (`|expand`): name=v1,v2 (repeatable).
+    #[arg(long, value_name = "NAME=V,...")]
+    pub var: Vec<String>,
+
+    /// Also run rules whose logsource is not AWS CloudTrail.
+    #[arg(long)]
+    pub all_logsources: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct SynthArgs {
     /// Output folder (created); the corpus goes under OUT/AWSLogs/, ground truth to OUT/ground-truth.json.
     #[arg(long, value_name = "DIR")]
@@ -263,6 +292,16 @@ A region is FREQUENT when its normal-use events meet every threshold; FREQUENT r
 allowed unless first seen within --quarantine-days of the window's end or used by a single
 principal (then quarantined until --approve). --allow/--deny always win.
 Exit status 1 means regions await review (quarantined).";
+
+const DETECT_EXAMPLES: &str = "\
+Examples:
+  trailtune detect --rule tuned.yml ~/trail/AWSLogs                   hits as a table, summary per rule/region
+  trailtune detect --rule sigma/rules/cloud/aws ~/trail --format ndjson  every SigmaHQ AWS rule, one hit per line
+  trailtune detect --rule r.yml --var unusual_regions=ap-east-1,me-south-1 ~/trail
+  trailtune detect --rule tuned.yml --since 2025-11-01 --until 2025-11-30 ~/trail
+
+Exit status: 0 no hits, 1 hits, 2 error (no valid rule, no input), 3/4 as 0/1 but some input
+or some rules were skipped (each reported on stderr).";
 
 const SYNTH_EXAMPLES: &str = "\
 Examples:

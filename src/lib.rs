@@ -26,6 +26,7 @@ pub mod atomic;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
+pub mod detect;
 pub mod event;
 pub mod exit;
 pub mod input;

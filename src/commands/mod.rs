@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command};
 use crate::exit::Status;
 
 mod allowlist;
+mod detect;
 mod learn;
 mod profile;
 mod synth;
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> Result<Status> {
     match cli.command {
         Command::Profile(args) => profile::run(args),
         Command::Allowlist(args) => allowlist::run(args),
+        Command::Detect(args) => detect::run(args),
         Command::Synth(args) => synth::run(args),
     }
 }

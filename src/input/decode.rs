@@ -91,10 +91,13 @@ impl Sink<'_> {
                 line: self.line,
             })
         } else if kind.is_file_level() {
-            self.line.map(|line| Location {
-                record: self.outcome.records,
-                line: Some(line),
-            })
+            // Where in the file the damage is, when any record came before it.
+            self.line
+                .filter(|_| self.outcome.records > 0)
+                .map(|line| Location {
+                    record: self.outcome.records,
+                    line: Some(line),
+                })
         } else {
             Some(Location {
                 record: self.outcome.records,

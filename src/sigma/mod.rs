@@ -1,1 +1,275 @@
-//! (stage stub; filled by its issue)
+//! The Sigma stage: an adapter over the rsigma engine. Consumes Sigma rule YAML (files, folders or
+//! text) and CloudTrail records as `serde_json::Value`; produces a [`RuleSet`] whose
+//! [`RuleSet::evaluate`] says which rules match an event, plus every load problem as a
+//! [`LoadError`]. It must not know polars, clap, printing or any other trailtune stage, and no
+//! engine (rsigma) type appears in its public API, so the engine can be swapped here alone.
+//!
+//! Semantics (pySigma backend conventions for CloudTrail; see `docs/detection.md`): plain string
+//! matches are case-insensitive with `*`/`?` wildcards and `\` escapes; dotted names resolve a
+//! literal key first, then nested objects, and any element of an array may match; an object
+//! value compares as its compact JSON text; `field: null` matches a missing field and JSON null;
+//! booleans and numbers match their text; an unresolved `%placeholder%` is a load error.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | public types, [`RuleSet`], evaluation |
+//! | `load.rs` | files -> documents -> parsed, filtered, expanded, compiled rules |
+//! | `event.rs` | the CloudTrail event adapter and [`field_value`] |
+//! | `error.rs` | [`LoadError`] and its reasons ([`Problem`]) |
+
+mod error;
+mod event;
+mod load;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rsigma_eval::Engine;
+
+pub use error::{LoadError, Problem};
+pub use event::field_value;
+
+/// How rules are loaded.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Values for `%name%` placeholders of the `|expand` modifier: name -> values (a value list
+    /// means OR). A placeholder missing here is a load error.
+    pub vars: BTreeMap<String, Vec<String>>,
+    /// Load rules of every logsource, not only AWS CloudTrail ones.
+    pub all_logsources: bool,
+}
+
+/// What the caller may know about one loaded rule (its metadata, never its detection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// `id:` (empty when the rule has none).
+    pub id: String,
+    /// `title:`.
+    pub title: String,
+    /// `level:` (`informational` .. `critical`; empty when absent or invalid).
+    pub level: String,
+    /// `author:` (empty when absent). SigmaHQ's licence (DRL) asks to keep it in match output.
+    pub author: String,
+    /// `fields:`: the event fields worth showing with a match (resolve with [`field_value`]).
+    pub fields: Vec<String>,
+    /// The file the rule came from (the `origin` for [`RuleSet::load_str`]).
+    pub path: PathBuf,
+    /// `date:` as written.
+    pub date: Option<String>,
+    /// `modified:` as written.
+    pub modified: Option<String>,
+}
+
+/// The result of loading: the valid rules, every problem, and the rules left out because their
+/// logsource is not AWS CloudTrail.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The rules that loaded (meta-filters already applied to them).
+    pub rules: RuleSet,
+    /// One entry per problem (several per rule when it has several), in reading order.
+    pub errors: Vec<LoadError>,
+    /// `(file, title)` of each rule skipped for its logsource (see [`LoadOptions::all_logsources`]).
+    pub skipped_logsource: Vec<(PathBuf, String)>,
+}
+
+/// Compiled rules, ready to evaluate events. `Send + Sync`: share one across threads.
+pub struct RuleSet {
+    /// The engine; its rule list is index-aligned with `infos`.
+    engine: Engine,
+    infos: Vec<RuleInfo>,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.infos)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RuleSet {
+    /// Files or folders (recursive, *.yml/*.yaml, sorted => deterministic). Reports EVERY bad
+    /// rule, keeps the valid ones.
+    pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
+        load::load_paths(paths, opts)
+    }
+
+    /// One YAML text (may contain several documents). `origin` names it in errors.
+    pub fn load_str(text: &str, origin: &Path, opts: &LoadOptions) -> Loaded {
+        load::load_str(text, origin, opts)
+    }
+
+    /// The loaded rules, in loading order; [`RuleSet::evaluate`] returns indices into this.
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.infos
+    }
+
+    /// How many rules loaded.
+    pub fn len(&self) -> usize {
+        self.infos.len()
+    }
+
+    /// No rule loaded.
+    pub fn is_empty(&self) -> bool {
+        self.infos.is_empty()
+    }
+
+    /// Indices into [`RuleSet::rules`] of every rule that matches `event`, ascending.
+    pub fn evaluate(&self, event: &serde_json::Value) -> Vec<usize> {
+        let view = event::CloudTrailEvent::new(event);
+        let mut selections = Vec::new();
+        let mut hits = Vec::new();
+        for (index, rule) in self.engine.rules().iter().enumerate() {
+            // A condition given as a list is the OR of its entries.
+            let matched = rule.conditions.iter().any(|condition| {
+                selections.clear();
+                rsigma_eval::compiler::eval_condition(
+                    condition,
+                    &rule.detections,
+                    &view,
+                    &mut selections,
+                )
+            });
+            if matched {
+                hits.push(index);
+            }
+        }
+        hits
+    }
+
+    /// Whether rule `index` matches `event` (false for an index out of range).
+    pub fn matches(&self, index: usize, event: &serde_json::Value) -> bool {
+        let Some(rule) = self.engine.rules().get(index) else {
+            return false;
+        };
+        let view = event::CloudTrailEvent::new(event);
+        let mut selections = Vec::new();
+        rule.conditions.iter().any(|condition| {
+            rsigma_eval::compiler::eval_condition(
+                condition,
+                &rule.detections,
+                &view,
+                &mut selections,
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const fn assert_send_sync<T: Send + Sync>() {}
+    const _: () = assert_send_sync::<RuleSet>();
+    const _: () = assert_send_sync::<Loaded>();
+
+    fn load(text: &str) -> Loaded {
+        RuleSet::load_str(text, Path::new("test.yml"), &LoadOptions::default())
+    }
+
+    const BUCKET_RULE: &str = "title: Versioning\nid: r-1\nlevel: high\nauthor: me\n\
+        logsource: {product: aws, service: cloudtrail}\n\
+        detection:\n  selection:\n    eventName: PutBucketVersioning\n    requestParameters|contains: Suspended\n  condition: selection\n\
+        fields: [eventName, requestParameters.bucketName]\ndate: 2024-01-02\n";
+
+    #[test]
+    fn rule_set_is_send_and_sync() {
+        // The real check is the const assertion above; this names it in the test list.
+        assert_send_sync::<RuleSet>();
+    }
+
+    #[test]
+    fn loads_metadata_and_evaluates() {
+        let loaded = load(BUCKET_RULE);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let rules = &loaded.rules;
+        assert_eq!(rules.len(), 1);
+        assert!(!rules.is_empty());
+        let info = &rules.rules()[0];
+        assert_eq!(
+            (
+                info.id.as_str(),
+                info.title.as_str(),
+                info.level.as_str(),
+                info.author.as_str()
+            ),
+            ("r-1", "Versioning", "high", "me")
+        );
+        assert_eq!(info.fields, ["eventName", "requestParameters.bucketName"]);
+        assert_eq!(info.date.as_deref(), Some("2024-01-02"));
+        assert_eq!(info.modified, None);
+        assert_eq!(info.path, Path::new("test.yml"));
+        let hit = json!({"eventName": "PutBucketVersioning",
+            "requestParameters": {"bucketName": "b", "VersioningConfiguration": {"Status": "Suspended"}}});
+        let miss = json!({"eventName": "PutBucketVersioning",
+            "requestParameters": {"bucketName": "b", "VersioningConfiguration": {"Status": "Enabled"}}});
+        assert_eq!(rules.evaluate(&hit), [0]);
+        assert!(rules.matches(0, &hit));
+        assert!(rules.evaluate(&miss).is_empty());
+        assert!(!rules.matches(7, &hit));
+    }
+
+    #[test]
+    fn evaluate_returns_ascending_indices() {
+        let text = ["a", "b", "c"]
+            .map(|t| format!("title: {t}\nlogsource: {{product: aws}}\ndetection:\n  s:\n    eventName|startswith: '{t}'\n  condition: s\n"))
+            .join("---\n");
+        let loaded = load(&format!(
+            "{text}---\ntitle: all\ndetection:\n  s:\n    eventName: '*'\n  condition: s\n"
+        ));
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert_eq!(loaded.rules.len(), 4);
+        assert_eq!(loaded.rules.evaluate(&json!({"eventName": "ccc"})), [2, 3]);
+        assert_eq!(loaded.rules.evaluate(&json!({"eventName": "a"})), [0, 3]);
+    }
+
+    #[test]
+    fn never_panics_on_deep_or_huge_input() {
+        let deep_yaml = format!("title: {}{}", "[".repeat(5000), "]".repeat(5000));
+        let deep_condition = format!(
+            "title: x\ndetection:\n  a:\n    k: v\n  condition: '{}a{}'\n",
+            "(".repeat(3000),
+            ")".repeat(3000)
+        );
+        let long_not = format!(
+            "title: x\ndetection:\n  a:\n    k: v\n  condition: '{}a'\n",
+            "not ".repeat(3000)
+        );
+        for text in [deep_yaml, deep_condition, long_not] {
+            let loaded = load(&text);
+            assert!(
+                loaded.rules.is_empty() && loaded.errors.len() == 1,
+                "{:?}",
+                loaded.errors
+            );
+        }
+    }
+
+    #[test]
+    fn never_panics_on_junk() {
+        for text in [
+            "",
+            "---\n",
+            ":::",
+            "[1, 2]",
+            "title: x",
+            "title: x\ndetection: 5",
+            "detection:\n  condition: s\n",
+            "title: x\ndetection:\n  s: {a: 1}\n  condition: 'nope and'\n",
+            "title: x\ndetection:\n  s:\n    a|re: '('\n  condition: s\n",
+            "title: x\ndetection:\n  s:\n    a|bogus: 1\n  condition: s\n",
+            "title: x\nlogsource: 3\ndetection:\n  s: {a: 1}\n  condition: s\n",
+            "\t- bad: [",
+            "a: &x [*x]",
+            "title: [1]\ndetection: {}\n",
+        ] {
+            let loaded = load(text);
+            assert!(
+                loaded.rules.is_empty() || loaded.rules.len() == 1,
+                "{text:?}"
+            );
+            let _ = loaded.rules.evaluate(&json!({"a": 1}));
+        }
+    }
+}

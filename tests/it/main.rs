@@ -2,5 +2,9 @@
 
 /// Helpers shared by the test modules: paths to testdata and ../shared, the binary under test.
 mod common;
+/// `trailtune detect` end to end: formats, exit statuses, rule errors, the seed rule over real logs.
+mod detect;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
 mod profile;
+/// Sigma engine adapter: conformance table, engine defects, SigmaHQ rules over real CloudTrail, seed rule.
+mod sigma;

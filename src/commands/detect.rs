@@ -1,0 +1,113 @@
+//! `trailtune detect`: load rules (reporting every bad one), read logs exactly as `profile`
+//! does, evaluate in parallel, report the hits.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{Result, bail};
+
+use crate::baseline::{ProblemLog, Window};
+use crate::cli::DetectArgs;
+use crate::detect;
+use crate::exit::Status;
+use crate::input::{self, DiscoverOptions};
+use crate::report;
+use crate::sigma::{LoadOptions, RuleSet};
+
+/// Parse `--var name=v1,v2` options.
+pub fn parse_vars(vars: &[String]) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for v in vars {
+        let Some((name, values)) = v.split_once('=') else {
+            bail!("--var {v:?}: expected name=value[,value...]");
+        };
+        out.entry(name.trim().to_string()).or_default().extend(
+            values
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        );
+    }
+    Ok(out)
+}
+
+pub fn run(args: DetectArgs) -> Result<Status> {
+    let opts = LoadOptions {
+        vars: parse_vars(&args.var)?,
+        all_logsources: args.all_logsources,
+    };
+    let loaded = RuleSet::load_paths(&args.rule, &opts);
+    let mut err = std::io::stderr().lock();
+    for e in &loaded.errors {
+        writeln!(err, "trailtune: rule skipped: {e}")?;
+    }
+    if !loaded.skipped_logsource.is_empty() {
+        writeln!(
+            err,
+            "trailtune: {} rule(s) for other log sources not run (use --all-logsources to run them)",
+            loaded.skipped_logsource.len()
+        )?;
+    }
+    if loaded.rules.is_empty() {
+        bail!(
+            "no valid CloudTrail rule to run ({} rule error(s))",
+            loaded.errors.len()
+        );
+    }
+    if args.input.paths.is_empty() {
+        bail!(
+            "no input: give one or more PATHs (files or folders of CloudTrail logs), or - for standard input"
+        );
+    }
+    let window = match (args.window.since, args.window.until, args.window.days) {
+        (None, None, None) => None,
+        (since, until, days) => {
+            let until = until.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            Window::resolve(since, Some(until), days, None)
+        }
+    };
+    let found = input::discover(
+        &args.input.paths,
+        &DiscoverOptions {
+            since: window.map(|w| w.since),
+            until: window.map(|w| w.until),
+            days: None,
+        },
+    );
+    let mut problems = ProblemLog::default();
+    for p in found.problems {
+        if args.input.strict {
+            bail!("{p} (--strict)");
+        }
+        problems.push(p);
+    }
+    let bar = report::progress::Bar::new(found.sources.len() as u64, !args.input.no_progress);
+    let outcome = detect::run(
+        &loaded.rules,
+        &found.sources,
+        window,
+        args.input.strict,
+        &bar,
+    );
+    bar.finish();
+    let mut outcome = match outcome {
+        Ok(o) => o,
+        Err(p) => bail!("{p} (--strict)"),
+    };
+    problems.merge(std::mem::take(&mut outcome.problems));
+    let mut out = std::io::stdout().lock();
+    report::detect::write(
+        &mut out,
+        args.format,
+        &report::detect::DetectReport {
+            rules: loaded.rules.rules(),
+            detections: &outcome.detections,
+            events: outcome.stats.events,
+            files: outcome.stats.files,
+        },
+    )?;
+    out.flush()?;
+    report::problems::write(&mut err, &problems)?;
+    let skipped = !problems.is_empty() || !loaded.errors.is_empty();
+    Ok(Status::from_flags(!outcome.detections.is_empty(), skipped))
+}

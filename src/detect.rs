@@ -1,0 +1,162 @@
+//! Stage 7: run compiled rules over an event stream. Consumes a [`RuleSet`] and sources;
+//! produces [`Detection`]s (the hits, with the rule's `fields:` resolved) and run statistics.
+//! Files are read in parallel (rayon) with the same input code as `profile`; each event is
+//! parsed, evaluated and dropped, so memory holds hits only. Output order is deterministic: by
+//! event time, then eventID, then rule.
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::baseline::{ProblemLog, Progress, Window};
+use crate::event::parse_event_time;
+use crate::input::{self, Location, Problem, ProblemKind, Source};
+use crate::sigma::{self, RuleSet};
+
+/// One hit: which rule matched which event, and what the rule asked to see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Index into `RuleSet::rules()`.
+    pub rule: usize,
+    pub event_id: String,
+    pub event_time: String,
+    pub aws_region: String,
+    /// `(field, value)` for each entry of the rule's `fields:` (null when absent).
+    pub fields: Vec<(String, Value)>,
+    pub source: String,
+    pub location: Location,
+}
+
+/// Counts of a detection run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DetectStats {
+    pub files: usize,
+    pub events: u64,
+    pub outside_window: u64,
+    pub bytes: u64,
+}
+
+/// The hits and the run's statistics.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub detections: Vec<Detection>,
+    pub stats: DetectStats,
+    pub problems: ProblemLog,
+}
+
+fn text(event: &Value, key: &str) -> String {
+    match event.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Evaluate one source.
+pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> Outcome {
+    let mut out = Outcome::default();
+    let name = source.name();
+    let read = input::read_records(source, &mut |record| {
+        let event: Value = match serde_json::from_str(record.json.get()) {
+            Ok(v) => v,
+            Err(err) => {
+                out.problems.push(Problem {
+                    source: name.clone(),
+                    location: Some(record.location),
+                    kind: ProblemKind::BadRecord,
+                    detail: err.to_string(),
+                });
+                return;
+            }
+        };
+        if let Some(window) = window {
+            let time = event
+                .get("eventTime")
+                .or_else(|| event.get("@timestamp"))
+                .and_then(Value::as_str)
+                .and_then(parse_event_time);
+            match time {
+                Some(t) if window.contains(t.date_naive()) => {}
+                Some(_) => {
+                    out.stats.outside_window += 1;
+                    return;
+                }
+                None => {
+                    out.problems.push(Problem {
+                        source: name.clone(),
+                        location: Some(record.location),
+                        kind: ProblemKind::NoEventTime,
+                        detail: "a window was given and the event has no usable eventTime".into(),
+                    });
+                    return;
+                }
+            }
+        }
+        out.stats.events += 1;
+        for rule in rules.evaluate(&event) {
+            let fields = rules.rules()[rule]
+                .fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.clone(),
+                        sigma::field_value(&event, f).unwrap_or(Value::Null),
+                    )
+                })
+                .collect();
+            out.detections.push(Detection {
+                rule,
+                event_id: text(&event, "eventID"),
+                event_time: text(&event, "eventTime"),
+                aws_region: text(&event, "awsRegion"),
+                fields,
+                source: name.clone(),
+                location: record.location,
+            });
+        }
+    });
+    for p in read.problems {
+        out.problems.push(p);
+    }
+    out.stats.files = usize::from(!(read.records == 0 && out.problems.files_skipped() > 0));
+    out.stats.bytes = read.bytes;
+    out
+}
+
+/// Evaluate every source in parallel; merge in a deterministic order. With `strict`, the first
+/// problem (in source order) is returned as an error.
+pub fn run(
+    rules: &RuleSet,
+    sources: &[Source],
+    window: Option<Window>,
+    strict: bool,
+    progress: &dyn Progress,
+) -> Result<Outcome, Problem> {
+    let parts: Vec<Outcome> = sources
+        .par_iter()
+        .map(|s| {
+            let o = run_source(rules, s, window);
+            progress.file_done(o.stats.bytes, o.stats.events as usize);
+            o
+        })
+        .collect();
+    let mut all = Outcome::default();
+    for part in parts {
+        if let (true, Some(p)) = (strict, part.problems.shown.first()) {
+            return Err(p.clone());
+        }
+        all.detections.extend(part.detections);
+        all.stats.files += part.stats.files;
+        all.stats.events += part.stats.events;
+        all.stats.outside_window += part.stats.outside_window;
+        all.stats.bytes += part.stats.bytes;
+        all.problems.merge(part.problems);
+    }
+    all.detections.sort_by(|a, b| {
+        (a.event_time.as_str(), a.event_id.as_str(), a.rule).cmp(&(
+            b.event_time.as_str(),
+            b.event_id.as_str(),
+            b.rule,
+        ))
+    });
+    Ok(all)
+}

@@ -1,0 +1,257 @@
+//! `trailtune detect` end to end: the NDJSON contract, exit statuses, every bad rule reported,
+//! windows, and the seed rule over the real CloudTrail captures (skipped when ../shared is absent).
+
+use serde_json::Value;
+
+use crate::common::{shared, testdata, trailtune};
+
+const SEED: &str = "src/data/aws_unusual_region.yml";
+
+fn seed() -> std::path::PathBuf {
+    crate::common::root().join(SEED)
+}
+
+fn ndjson(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn seed_rule_finds_the_ap_east_1_fixture_event_with_the_ndjson_contract() {
+    let out = trailtune()
+        .args(["detect", "--format", "ndjson", "--rule"])
+        .arg(seed())
+        .arg(testdata("input/damaged/events.ndjson"))
+        .output()
+        .unwrap();
+    // One hit, and the fixture has a bad line: 4 = hits + skipped input.
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits = ndjson(&out.stdout);
+    assert_eq!(hits.len(), 1);
+    let hit = &hits[0];
+    let keys: Vec<&str> = hit
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "author",
+            "awsRegion",
+            "eventID",
+            "eventTime",
+            "fields",
+            "level",
+            "rule_id",
+            "rule_title"
+        ]
+    );
+    assert_eq!(hit["eventID"], "fixture-0304");
+    assert_eq!(hit["awsRegion"], "ap-east-1");
+    assert_eq!(hit["rule_id"], "6b3c5d7e-2f4a-6b8c-1d3e-5f6a7b8c9d0e");
+    assert_eq!(hit["author"], "forensics-complete");
+    assert_eq!(
+        hit["fields"]["userIdentity.arn"],
+        "arn:aws:iam::111122223333:user/alice"
+    );
+    assert_eq!(hit["fields"]["eventName"], "DescribeInstances");
+    assert_eq!(
+        hit["fields"].as_object().unwrap().len(),
+        8,
+        "one entry per `fields:` item"
+    );
+}
+
+#[test]
+fn bad_lines_in_the_input_make_status_4_with_hits() {
+    let out = trailtune()
+        .args(["detect", "--format", "ndjson", "--rule"])
+        .arg(seed())
+        .arg(testdata("input/damaged"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("truncated.json.gz: corrupt gzip"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_hits_is_status_0_and_the_table_says_so() {
+    let out = trailtune()
+        .args(["detect", "--rule"])
+        .arg(seed())
+        .arg(testdata(
+            "input/AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01",
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("0 hit(s) from 1 rule(s) over 3 events in 1 file(s)")
+    );
+}
+
+#[test]
+fn every_bad_rule_is_reported_and_the_valid_ones_run() {
+    let out = trailtune()
+        .args(["detect", "--format", "ndjson", "--rule"])
+        .arg(testdata("sigma/mixed"))
+        .arg("--rule")
+        .arg(seed())
+        .arg(testdata("input/damaged/events.ndjson"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("b_bad.yml"), "{stderr}");
+    assert!(stderr.contains("for other log sources not run"), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "hits, and a rule was skipped: {stderr}"
+    );
+    assert!(!ndjson(&out.stdout).is_empty());
+}
+
+#[test]
+fn no_valid_rule_is_fatal() {
+    let out = trailtune()
+        .args(["detect", "--rule"])
+        .arg(testdata("sigma/mixed/b_bad.yml"))
+        .arg(testdata("input/damaged/events.ndjson"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no valid CloudTrail rule"));
+}
+
+#[test]
+fn window_limits_the_events_evaluated() {
+    let out = trailtune()
+        .args([
+            "detect",
+            "--format",
+            "json",
+            "--since",
+            "2025-03-01",
+            "--until",
+            "2025-03-01",
+            "--rule",
+        ])
+        .arg(seed())
+        .arg(testdata("input/AWSLogs"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["input"]["events"], 3);
+    assert_eq!(doc["hits"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn placeholder_values_come_from_var() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("expand.yml");
+    std::fs::write(
+        &rule,
+        "title: placeholder\nid: 11111111-2222-3333-4444-555555555555\nlogsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  selection:\n    awsRegion|expand: '%unusual_regions%'\n  condition: selection\nlevel: low\n",
+    )
+    .unwrap();
+    let events = testdata("input/damaged/events.ndjson");
+    let without = trailtune()
+        .args(["detect", "--rule"])
+        .arg(&rule)
+        .arg(&events)
+        .output()
+        .unwrap();
+    assert_eq!(
+        without.status.code(),
+        Some(2),
+        "an unresolved placeholder is a load error"
+    );
+    let with = trailtune()
+        .args([
+            "detect",
+            "--format",
+            "ndjson",
+            "--var",
+            "unusual_regions=ap-east-1,me-south-1",
+            "--rule",
+        ])
+        .arg(&rule)
+        .arg(&events)
+        .output()
+        .unwrap();
+    let hits = ndjson(&with.stdout);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["awsRegion"], "ap-east-1");
+}
+
+#[test]
+fn seed_rule_over_real_captures_behaves_as_its_text_says() {
+    let Some(dir) = shared("data/cloudtrail") else {
+        return;
+    };
+    let out = trailtune()
+        .args(["detect", "--format", "ndjson", "--rule"])
+        .arg(seed())
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let hits = ndjson(&out.stdout);
+    // The captures are us-east-1/us-west-2/eu-central-1 attack runs; the only event in one of the
+    // rule's four regions is Panther's ap-east-1 KMS Decrypt by an assumed role (not AWSService,
+    // not replication), so exactly that one fires.
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["awsRegion"], "ap-east-1");
+    assert_eq!(hits[0]["fields"]["eventName"], "Decrypt");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "hits, plus SOURCE.md files and the digest skipped"
+    );
+}
+
+#[test]
+fn every_sigmahq_aws_rule_runs_over_the_real_captures() {
+    let (Some(rules), Some(logs)) = (
+        shared("data/sigma/aws/cloudtrail"),
+        shared("data/cloudtrail"),
+    ) else {
+        return;
+    };
+    let out = trailtune()
+        .args(["detect", "--format", "json", "--rule"])
+        .arg(&rules)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("rule skipped"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["rules"].as_array().unwrap().len(), 57);
+    // invictus 2,900 + panther 464 + otrf 103 + trailscraper 2 (the digest has none).
+    assert_eq!(doc["input"]["events"], 3469);
+    let versioning = doc["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule_title"].as_str().unwrap().contains("Versioning"))
+        .count();
+    assert_eq!(
+        versioning, 4,
+        "object-valued requestParameters|contains works through the adapter"
+    );
+}
