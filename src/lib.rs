@@ -27,6 +27,7 @@ pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod drift;
 pub mod event;
 pub mod exit;
 pub mod input;

@@ -154,6 +154,31 @@ impl Aggregates {
         Some((min, max))
     }
 
+    /// Fold newer logs into a saved state, idempotently: for every (day, account, region) the
+    /// newer logs cover, their counts replace the state's (CloudTrail delivers one file series
+    /// per account, region and day, so a re-read day is complete, and reading the same logs
+    /// twice changes nothing). Returns how many (day, account, region) slices were replaced.
+    pub fn replace_slices(&mut self, newer: &Aggregates) -> usize {
+        use std::collections::HashSet;
+        let slices: HashSet<(NaiveDate, &str, &str)> = newer
+            .counts
+            .keys()
+            .map(|k| {
+                (
+                    k.day,
+                    newer.strings.name(k.account),
+                    newer.strings.name(k.region),
+                )
+            })
+            .collect();
+        let strings = &self.strings;
+        self.counts.retain(|k, _| {
+            !slices.contains(&(k.day, strings.name(k.account), strings.name(k.region)))
+        });
+        self.merge(newer);
+        slices.len()
+    }
+
     /// Keep only the rows whose day is in `[since, until]`; returns the events dropped.
     pub fn retain_window(&mut self, since: NaiveDate, until: NaiveDate) -> u64 {
         let mut dropped = 0;
@@ -245,6 +270,50 @@ pub trait Progress: Sync {
 
 impl Progress for () {
     fn file_done(&self, _: u64, _: usize) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(day: &str, region: &'static str, events: u64) -> Row<'static> {
+        Row {
+            day: day.parse().unwrap(),
+            account: "1",
+            region,
+            event_source: "ec2.amazonaws.com",
+            identity_type: "IAMUser",
+            principal: "alice",
+            origin: Origin::Direct,
+            failed: false,
+            read_only: false,
+            events,
+        }
+    }
+
+    #[test]
+    fn replacing_slices_is_idempotent() {
+        let mut state = Aggregates::default();
+        state.add(&row("2025-01-01", "eu-west-1", 5));
+        state.add(&row("2025-01-02", "eu-west-1", 2)); // a partial day
+        let mut newer = Aggregates::default();
+        newer.add(&row("2025-01-02", "eu-west-1", 7)); // the complete day
+        newer.add(&row("2025-01-03", "us-east-2", 1));
+        assert_eq!(state.replace_slices(&newer), 2);
+        assert_eq!(state.total_events(), 13);
+        let before = state
+            .rows()
+            .into_iter()
+            .map(|r| (r.day, r.region.to_string(), r.events))
+            .collect::<Vec<_>>();
+        state.replace_slices(&newer);
+        let after = state
+            .rows()
+            .into_iter()
+            .map(|r| (r.day, r.region.to_string(), r.events))
+            .collect::<Vec<_>>();
+        assert_eq!(before, after);
+    }
 }
 
 /// The result of folding every source.

@@ -3,6 +3,7 @@
 //! `println!`: commands hand it stdout or stderr.
 
 pub mod detect;
+pub mod drift;
 pub mod policy;
 pub mod problems;
 pub mod profile;

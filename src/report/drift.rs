@@ -1,0 +1,85 @@
+//! The re-baselining drift report: what the allowlist gained or lost, reclassified and
+//! quarantined regions, and first uses of a region by an account or principal.
+
+use std::io::{self, Write};
+
+use comfy_table::Cell;
+
+use crate::drift::{Drift, FirstUse};
+use crate::report::{Format, table, thousands};
+
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    drift: &Drift,
+    rule_rewritten: Option<bool>,
+) -> io::Result<()> {
+    match format {
+        Format::Json | Format::Ndjson => {
+            let mut v = serde_json::to_value(drift).map_err(io::Error::other)?;
+            v["allowlist_changed"] = serde_json::json!(drift.allowlist_changed());
+            v["rule_rewritten"] = serde_json::json!(rule_rewritten);
+            if format == Format::Json {
+                serde_json::to_writer_pretty(&mut *out, &v)?;
+            } else {
+                serde_json::to_writer(&mut *out, &v)?;
+            }
+            writeln!(out)
+        }
+        Format::Table | Format::Csv => write_table(out, drift, rule_rewritten),
+    }
+}
+
+fn list(v: &[String]) -> String {
+    if v.is_empty() {
+        "-".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn write_table(out: &mut dyn Write, d: &Drift, rule_rewritten: Option<bool>) -> io::Result<()> {
+    writeln!(out, "Drift since the saved baseline:")?;
+    writeln!(out, "  newly allowed:      {}", list(&d.newly_allowed))?;
+    writeln!(out, "  no longer allowed:  {}", list(&d.no_longer_allowed))?;
+    writeln!(out, "  quarantined:        {}", list(&d.quarantined))?;
+    if !d.reclassified.is_empty() {
+        let items: Vec<String> = d
+            .reclassified
+            .iter()
+            .map(|r| format!("{} {} -> {}", r.region, r.before, r.after))
+            .collect();
+        writeln!(out, "  reclassified:       {}", items.join(", "))?;
+    }
+    for (title, rows) in [
+        ("Account", &d.accounts_in_new_regions),
+        ("Principal", &d.principals_in_new_regions),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(out, "{title}s active in a region they never used before:")?;
+        let mut t = table::new(&[title, "Region", "Events"], &[2]);
+        for FirstUse {
+            who,
+            region,
+            events,
+        } in rows.iter()
+        {
+            t.add_row(vec![
+                Cell::new(who),
+                Cell::new(region),
+                Cell::new(thousands(*events)),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    match rule_rewritten {
+        Some(true) => writeln!(out, "The allowlist changed: the rule was rewritten."),
+        Some(false) => writeln!(
+            out,
+            "The allowlist did not change: the rule was left as it is."
+        ),
+        None => Ok(()),
+    }
+}
