@@ -70,14 +70,12 @@ pub fn compare(
     };
     if let Some(before) = before {
         for d in &after.regions {
-            if let Some(b) = before.get(&d.region) {
-                if b.class != d.class {
-                    drift.reclassified.push(Reclassified {
-                        region: d.region.clone(),
-                        before: b.class,
-                        after: d.class,
-                    });
-                }
+            if let Some(b) = before.get(&d.region).filter(|b| b.class != d.class) {
+                drift.reclassified.push(Reclassified {
+                    region: d.region.clone(),
+                    before: b.class,
+                    after: d.class,
+                });
             }
         }
     }
