@@ -20,6 +20,10 @@ pub struct Detection {
     pub event_id: String,
     pub event_time: String,
     pub aws_region: String,
+    /// `recipientAccountId`.
+    pub account: String,
+    /// `userIdentity.arn` (else `invokedBy`, else `principalId`).
+    pub principal: String,
     /// `(field, value)` for each entry of the rule's `fields:` (null when absent).
     pub fields: Vec<(String, Value)>,
     pub source: String,
@@ -49,6 +53,15 @@ fn text(event: &Value, key: &str) -> String {
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     }
+}
+
+fn principal(event: &Value) -> String {
+    let id = event.get("userIdentity");
+    ["arn", "invokedBy", "principalId"]
+        .iter()
+        .find_map(|k| id.and_then(|i| i.get(*k)).and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Evaluate one source.
@@ -108,6 +121,8 @@ pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> O
                 event_id: text(&event, "eventID"),
                 event_time: text(&event, "eventTime"),
                 aws_region: text(&event, "awsRegion"),
+                account: text(&event, "recipientAccountId"),
+                principal: principal(&event),
                 fields,
                 source: name.clone(),
                 location: record.location,
