@@ -29,6 +29,9 @@ pub enum Command {
     /// Derive the allowlist from a baseline and print the review table (class, decision, reason).
     #[command(after_help = ALLOWLIST_EXAMPLES)]
     Allowlist(AllowlistArgs),
+    /// Rewrite the rule's awsRegion list from the allowlist, keeping every comment and byte of layout.
+    #[command(after_help = TUNE_EXAMPLES)]
+    Tune(TuneArgs),
     /// Run Sigma rules (the tuned rule, or a folder of them) over CloudTrail and report the hits.
     #[command(after_help = DETECT_EXAMPLES)]
     Detect(DetectArgs),
@@ -216,6 +219,74 @@ pub struct AllowlistArgs {
     pub format: Format,
 }
 
+/// Which form the tuned rule takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TuneMode {
+    /// The seed's Step 3: `awsRegion` lists every catalogue region outside the allowlist.
+    #[default]
+    Denylist,
+    /// The selection stops listing regions; a `filter_baseline_regions` selection holds the
+    /// allowlist, so regions AWS launches after tuning still alert.
+    Allowlist,
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// The rule to tune. Default: the embedded seed rule "AWS API Calls from Unusual Geographic Region".
+    #[arg(long, value_name = "RULE")]
+    pub rule: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub source: BaselineSourceArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub output: TuneOutputArgs,
+}
+
+/// Where and how the tuned rule is written (shared by `tune`, `run` and `rebaseline`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TuneOutputArgs {
+    /// Denylist (the seed's Step 3) or allowlist form.
+    #[arg(long, value_enum, default_value_t)]
+    pub mode: TuneMode,
+
+    /// Write the tuned rule here (atomically). Without -o or --in-place it goes to stdout.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "OUT",
+        conflicts_with = "in_place"
+    )]
+    pub out: Option<PathBuf>,
+
+    /// Rewrite RULE itself (atomically).
+    #[arg(long)]
+    pub in_place: bool,
+
+    /// Write nothing; exit 1 when the rule would change, 0 when it is up to date (for cron/CI).
+    #[arg(long)]
+    pub check: bool,
+
+    /// Print a unified diff of the change on stdout.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// The date written to `modified:` (default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<NaiveDate>,
+
+    /// Also write a Sigma meta-filter with the allowlist (for sigma-cli/pySigma `--filter`).
+    #[arg(long, value_name = "FILE")]
+    pub emit_filter: Option<PathBuf>,
+
+    /// Also write a pySigma pipeline with `vars: unusual_regions` (for `awsRegion|expand: '%unusual_regions%'`).
+    #[arg(long, value_name = "FILE")]
+    pub emit_placeholder: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct DetectArgs {
     /// A Sigma rule file or a folder of .yml rules (repeatable).
@@ -292,6 +363,17 @@ A region is FREQUENT when its normal-use events meet every threshold; FREQUENT r
 allowed unless first seen within --quarantine-days of the window's end or used by a single
 principal (then quarantined until --approve). --allow/--deny always win.
 Exit status 1 means regions await review (quarantined).";
+
+const TUNE_EXAMPLES: &str = "\
+Examples:
+  trailtune tune --rule aws_unusual_region.yml --baseline b.json -o tuned.yml
+  trailtune tune --rule rule.yml --baseline b.json --in-place --diff
+  trailtune tune --rule rule.yml --baseline b.json --check       exit 1 if the rule is out of date (cron/CI)
+  trailtune tune --rule rule.yml ~/trail --mode allowlist -o tuned.yml
+  trailtune tune --baseline b.json --emit-filter regions.filter.yml --emit-placeholder vars.yml -o tuned.yml
+
+Without --rule, the embedded seed rule is tuned. Without -o/--in-place the tuned rule goes to
+stdout. Exit status 1 means the rule changed (or would, with --check); 0 means it was up to date.";
 
 const DETECT_EXAMPLES: &str = "\
 Examples:

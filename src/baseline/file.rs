@@ -147,6 +147,31 @@ impl Baseline {
         out
     }
 
+    /// A digest of the aggregates and window (not of the metadata), to name the baseline a
+    /// tuning came from.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(format!("{}..{}\n", self.window.since, self.window.until));
+        for r in self.aggregates.rows() {
+            hasher.update(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                r.day,
+                r.account,
+                r.region,
+                r.event_source,
+                r.identity_type,
+                r.principal,
+                r.origin.as_str(),
+                r.failed,
+                r.read_only,
+                r.events
+            ));
+        }
+        let hash = hasher.finalize();
+        hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Write atomically.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
         crate::atomic::write(path, self.to_json().as_bytes()).map_err(|source| {

@@ -11,12 +11,14 @@ mod detect;
 mod learn;
 mod profile;
 mod synth;
+pub mod tune;
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<Status> {
     match cli.command {
         Command::Profile(args) => profile::run(args),
         Command::Allowlist(args) => allowlist::run(args),
+        Command::Tune(args) => tune::run(args),
         Command::Detect(args) => detect::run(args),
         Command::Synth(args) => synth::run(args),
     }

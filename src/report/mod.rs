@@ -9,6 +9,7 @@ pub mod problems;
 pub mod profile;
 pub mod progress;
 pub mod table;
+pub mod tune;
 
 pub use crate::cli::Format;
 

@@ -6,5 +6,7 @@ mod common;
 mod detect;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
 mod profile;
+/// Lossless rule rewrite: byte-exact golden files, idempotence, errors.
+mod rewrite;
 /// Sigma engine adapter: conformance table, engine defects, SigmaHQ rules over real CloudTrail, seed rule.
 mod sigma;
