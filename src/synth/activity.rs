@@ -22,7 +22,7 @@ use super::rng::Rng;
 use super::scenario::Injection;
 
 /// Share of ordinary calls that fail (errorCode + errorMessage).
-const ERROR_RATE: f64 = 0.04;
+const ERROR_RATE: f64 = 0.05;
 /// Role names of the two sweepers (ground truth lists their ARNs).
 pub const SCANNER_ROLE: &str = "SecurityAuditScanner";
 pub const SCANNER_SESSION: &str = "auditscan";
@@ -46,7 +46,11 @@ pub struct Org<'a> {
 /// weekends.
 pub fn ordinary_budget(rng: &mut Rng, events_per_day: u32, date: NaiveDate) -> u32 {
     let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-    let factor = if weekend { 0.45 + 0.1 * rng.unit() } else { 0.9 + 0.2 * rng.unit() };
+    let factor = if weekend {
+        0.45 + 0.1 * rng.unit()
+    } else {
+        0.9 + 0.2 * rng.unit()
+    };
     (f64::from(events_per_day) * factor).round() as u32
 }
 
@@ -100,7 +104,12 @@ struct Day<'a> {
 
 impl<'a> Day<'a> {
     fn epoch(&self, second: i64) -> i64 {
-        self.date.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp() + second
+        self.date
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc()
+            .timestamp()
+            + second
     }
 
     fn time(&self, second: i64) -> String {
@@ -147,11 +156,11 @@ impl<'a> Day<'a> {
     fn session_window(&mut self, persona: Persona) -> (i64, i64) {
         let weekend = matches!(self.date.weekday(), Weekday::Sat | Weekday::Sun);
         let (lo, hi, len_lo, len_hi) = match persona {
-            Persona::App => (0, 23, 300, 7200),
-            Persona::Ci => (7, 21, 120, 600),
-            Persona::LegacyCi => (6, 20, 120, 360),
-            _ if weekend => (10, 16, 300, 2400),
-            _ => (8, 18, 600, 3000),
+            Persona::App => (0, 23, 60, 1200),
+            Persona::Ci => (7, 21, 60, 480),
+            Persona::LegacyCi => (6, 20, 60, 300),
+            _ if weekend => (10, 16, 300, 1200),
+            _ => (8, 18, 300, 1500),
         };
         let start = if persona == Persona::App {
             self.rng.below(86_400) as i64
@@ -178,11 +187,15 @@ impl<'a> Day<'a> {
             _ => false,
         };
         let (agent, ip) = match p.persona {
-            Persona::Human | Persona::Sso | Persona::Root if console => {
-                (*self.rng.pick(&[agents::BROWSER, agents::BROWSER_WIN]), self.office_ip())
-            }
+            Persona::Human | Persona::Sso | Persona::Root if console => (
+                *self.rng.pick(&[agents::BROWSER, agents::BROWSER_WIN]),
+                self.office_ip(),
+            ),
             Persona::Human | Persona::Sso => (agents::CLI_MAC, self.office_ip()),
-            Persona::Ci => (agents::CLI_LINUX, format!("203.0.113.{}", self.rng.range(2, 254))),
+            Persona::Ci => (
+                agents::CLI_LINUX,
+                format!("203.0.113.{}", self.rng.range(2, 254)),
+            ),
             Persona::LegacyCi => (agents::TERRAFORM, account.office_ips[0].clone()),
             Persona::App => (
                 match p.service {
@@ -218,10 +231,10 @@ impl<'a> Day<'a> {
                 self.console_login(&sess, t, true);
             }
         }
-        if p.persona == Persona::Ci {
-            if let Some(t) = calls.next() {
-                self.web_identity(&sess, region, t);
-            }
+        if p.persona == Persona::Ci
+            && let Some(t) = calls.next()
+        {
+            self.web_identity(&sess, region, t);
         }
         let apis = match p.persona {
             Persona::Human | Persona::Sso | Persona::Root => HUMAN_APIS,
@@ -341,7 +354,11 @@ impl<'a> Day<'a> {
     ) -> Record {
         let (request, response) = self.params(api, region, second);
         let tls = (!ip.ends_with(".amazonaws.com") && self.rng.chance(0.7)).then(|| TlsDetails {
-            tls_version: if self.rng.chance(0.8) { "TLSv1.3" } else { "TLSv1.2" },
+            tls_version: if self.rng.chance(0.8) {
+                "TLSv1.3"
+            } else {
+                "TLSv1.2"
+            },
             cipher_suite: "TLS_AES_128_GCM_SHA256",
             client_provided_host_header: host(api.source, region),
         });
@@ -395,9 +412,18 @@ impl<'a> Day<'a> {
             denied(rec.event_source, &arn, &action)
         } else if roll < 8 {
             match rec.event_source {
-                "iam.amazonaws.com" => ("NoSuchEntityException", "The role with name deploy-tmp cannot be found.".to_string()),
-                "s3.amazonaws.com" => ("NoSuchBucketPolicy", "The bucket policy does not exist".to_string()),
-                _ => ("ResourceNotFoundException", "The requested resource was not found.".to_string()),
+                "iam.amazonaws.com" => (
+                    "NoSuchEntityException",
+                    "The role with name deploy-tmp cannot be found.".to_string(),
+                ),
+                "s3.amazonaws.com" => (
+                    "NoSuchBucketPolicy",
+                    "The bucket policy does not exist".to_string(),
+                ),
+                _ => (
+                    "ResourceNotFoundException",
+                    "The requested resource was not found.".to_string(),
+                ),
             }
         } else {
             ("ThrottlingException", "Rate exceeded".to_string())
@@ -421,15 +447,32 @@ impl<'a> Day<'a> {
             name: "ConsoleLogin",
             read_only: false,
         };
-        let mut rec = self.call(identity, api, GLOBAL_REGION, second, sess.ip.clone(), sess.agent);
+        let mut rec = self.call(
+            identity,
+            api,
+            GLOBAL_REGION,
+            second,
+            sess.ip.clone(),
+            sess.agent,
+        );
         rec.event_type = "AwsConsoleSignIn";
         rec.request_id = None;
         rec.request_parameters = Doc::Null;
-        rec.response_elements = Doc::obj([("ConsoleLogin", if success { "Success" } else { "Failure" }.into())]);
+        rec.response_elements = Doc::obj([(
+            "ConsoleLogin",
+            if success { "Success" } else { "Failure" }.into(),
+        )]);
         rec.additional_event_data = Some(Doc::obj([
-            ("LoginTo", "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true".into()),
+            (
+                "LoginTo",
+                "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true"
+                    .into(),
+            ),
             ("MobileVersion", "No".into()),
-            ("MFAIdentifier", format!("arn:aws:iam::{}:mfa/{}", self.account.id, p.name).into()),
+            (
+                "MFAIdentifier",
+                format!("arn:aws:iam::{}:mfa/{}", self.account.id, p.name).into(),
+            ),
             ("MFAUsed", if success { "Yes" } else { "No" }.into()),
         ]));
         if let Some(tls) = rec.tls_details.as_mut() {
@@ -445,7 +488,8 @@ impl<'a> Day<'a> {
         let p = sess.principal;
         let acct = self.acct();
         let subject = "repo:acme-corp/orders-api:ref:refs/heads/main";
-        let provider = format!("arn:aws:iam::{acct}:oidc-provider/token.actions.githubusercontent.com");
+        let provider =
+            format!("arn:aws:iam::{acct}:oidc-provider/token.actions.githubusercontent.com");
         let identity = UserIdentity {
             kind: Some("WebIdentityUser"),
             principal_id: Some(format!("{provider}:sts.amazonaws.com:{subject}")),
@@ -470,7 +514,10 @@ impl<'a> Day<'a> {
             (
                 "assumedRoleUser",
                 Doc::obj([
-                    ("assumedRoleId", format!("{}:{}", p.unique_id, p.session).into()),
+                    (
+                        "assumedRoleId",
+                        format!("{}:{}", p.unique_id, p.session).into(),
+                    ),
                     ("arn", p.arn(&acct).into()),
                 ]),
             ),
@@ -486,11 +533,21 @@ impl<'a> Day<'a> {
     }
 
     fn credentials(&mut self, key: &str, second: i64) -> Doc {
-        let expires = self.date.and_hms_opt(0, 0, 0).expect("midnight") + chrono::Duration::seconds(second + 3600);
+        let expires = self.date.and_hms_opt(0, 0, 0).expect("midnight")
+            + chrono::Duration::seconds(second + 3600);
         Doc::obj([
             ("accessKeyId", key.to_string().into()),
-            ("sessionToken", format!("IQoJb3JpZ2luX2Vj{}", self.rng.alnum(48)).into()),
-            ("expiration", expires.format("%b %-d, %Y, %-I:%M:%S %p").to_string().into()),
+            (
+                "sessionToken",
+                format!("IQoJb3JpZ2luX2Vj{}", self.rng.alnum(48)).into(),
+            ),
+            (
+                "expiration",
+                expires
+                    .format("%b %-d, %Y, %-I:%M:%S %p")
+                    .to_string()
+                    .into(),
+            ),
         ])
     }
 
@@ -528,7 +585,14 @@ impl<'a> Day<'a> {
                 "assumedRoleUser",
                 Doc::obj([
                     ("assumedRoleId", format!("{role_id}:{session}").into()),
-                    ("arn", format!("arn:aws:sts::{}:assumed-role/{role_name}/{session}", self.account.id).into()),
+                    (
+                        "arn",
+                        format!(
+                            "arn:aws:sts::{}:assumed-role/{role_name}/{session}",
+                            self.account.id
+                        )
+                        .into(),
+                    ),
                 ]),
             ),
         ]);
@@ -550,12 +614,23 @@ impl<'a> Day<'a> {
         match self.rng.below(10) {
             0..=3 => {
                 let (source, name, extra) = if self.rng.chance(0.5) {
-                    ("kms.amazonaws.com", "RotateKey", Doc::obj([("keyId", self.kms_key(region).into())]))
+                    (
+                        "kms.amazonaws.com",
+                        "RotateKey",
+                        Doc::obj([("keyId", self.kms_key(region).into())]),
+                    )
                 } else {
                     (
                         "secretsmanager.amazonaws.com",
                         "RotationSucceeded",
-                        Doc::obj([("SecretId", format!("arn:aws:secretsmanager:{region}:{acct}:secret:prod/orders/db-{}", self.rng.alnum(6)).into())]),
+                        Doc::obj([(
+                            "SecretId",
+                            format!(
+                                "arn:aws:secretsmanager:{region}:{acct}:secret:prod/orders/db-{}",
+                                self.rng.alnum(6)
+                            )
+                            .into(),
+                        )]),
                     )
                 };
                 let identity = UserIdentity {
@@ -563,7 +638,11 @@ impl<'a> Day<'a> {
                     invoked_by: Some(source),
                     ..UserIdentity::default()
                 };
-                let api = Api { source, name, read_only: false };
+                let api = Api {
+                    source,
+                    name,
+                    read_only: false,
+                };
                 let mut rec = self.call(identity, api, region, second, source.to_string(), source);
                 rec.event_type = "AwsServiceEvent";
                 rec.request_parameters = Doc::Null;
@@ -584,17 +663,38 @@ impl<'a> Day<'a> {
                 let created = self.time(second.saturating_sub(600).max(0));
                 let identity = self.role_identity(sso, &key, &created, true, None);
                 let api = *self.rng.pick(&[
-                    Api { source: "s3.amazonaws.com", name: "GetBucketAcl", read_only: true },
-                    Api { source: "s3.amazonaws.com", name: "GetBucketLocation", read_only: true },
-                    Api { source: "s3.amazonaws.com", name: "GetBucketPublicAccessBlock", read_only: true },
+                    Api {
+                        source: "s3.amazonaws.com",
+                        name: "GetBucketAcl",
+                        read_only: true,
+                    },
+                    Api {
+                        source: "s3.amazonaws.com",
+                        name: "GetBucketLocation",
+                        read_only: true,
+                    },
+                    Api {
+                        source: "s3.amazonaws.com",
+                        name: "GetBucketPublicAccessBlock",
+                        read_only: true,
+                    },
                 ]);
-                let mut rec = self.call(identity, api, region, second, "AWS Internal".into(), agents::CONSOLE);
+                let mut rec = self.call(
+                    identity,
+                    api,
+                    region,
+                    second,
+                    "AWS Internal".into(),
+                    agents::CONSOLE,
+                );
                 rec.tls_details = None;
                 self.out.push(rec);
             }
             _ => {
                 let other = if self.org.accounts.len() > 1 {
-                    let i = (self.account.index as usize + 1 + self.rng.below(self.org.accounts.len() as u64 - 1) as usize)
+                    let i = (self.account.index as usize
+                        + 1
+                        + self.rng.below(self.org.accounts.len() as u64 - 1) as usize)
                         % self.org.accounts.len();
                     self.org.accounts[i].id.clone()
                 } else {
@@ -607,9 +707,21 @@ impl<'a> Day<'a> {
                     ..UserIdentity::default()
                 };
                 let api = *self.rng.pick(&[
-                    Api { source: "kms.amazonaws.com", name: "Decrypt", read_only: true },
-                    Api { source: "kms.amazonaws.com", name: "GenerateDataKey", read_only: true },
-                    Api { source: "s3.amazonaws.com", name: "GetBucketAcl", read_only: true },
+                    Api {
+                        source: "kms.amazonaws.com",
+                        name: "Decrypt",
+                        read_only: true,
+                    },
+                    Api {
+                        source: "kms.amazonaws.com",
+                        name: "GenerateDataKey",
+                        read_only: true,
+                    },
+                    Api {
+                        source: "s3.amazonaws.com",
+                        name: "GetBucketAcl",
+                        read_only: true,
+                    },
                 ]);
                 let ip = format!("198.51.100.{}", self.rng.range(2, 29));
                 let mut rec = self.call(identity, api, region, second, ip, agents::JAVA);
@@ -641,9 +753,20 @@ impl<'a> Day<'a> {
             account_id: Some(self.org.security_account.clone()),
             ..UserIdentity::default()
         };
-        let api = Api { source: "sts.amazonaws.com", name: "AssumeRole", read_only: true };
+        let api = Api {
+            source: "sts.amazonaws.com",
+            name: "AssumeRole",
+            read_only: true,
+        };
         let key = self.rng.iam_id("ASIA", 16);
-        let mut rec = self.call(identity, api, GLOBAL_REGION, t, SCANNER_IP.into(), agents::SCANNER);
+        let mut rec = self.call(
+            identity,
+            api,
+            GLOBAL_REGION,
+            t,
+            SCANNER_IP.into(),
+            agents::SCANNER,
+        );
         rec.request_parameters = Doc::obj([
             ("roleArn", scanner.role_arn(&acct).into()),
             ("roleSessionName", SCANNER_SESSION.into()),
@@ -655,7 +778,10 @@ impl<'a> Day<'a> {
             (
                 "assumedRoleUser",
                 Doc::obj([
-                    ("assumedRoleId", format!("{}:{SCANNER_SESSION}", scanner.unique_id).into()),
+                    (
+                        "assumedRoleId",
+                        format!("{}:{SCANNER_SESSION}", scanner.unique_id).into(),
+                    ),
                     ("arn", scanner.arn(&acct).into()),
                 ]),
             ),
@@ -666,7 +792,14 @@ impl<'a> Day<'a> {
         for _ in 0..self.rng.range(3, 5) {
             t += self.rng.range(1, 3) as i64;
             let api = *self.rng.pick(SCANNER_GLOBAL_APIS);
-            let mut rec = self.call(identity.clone(), api, GLOBAL_REGION, t, SCANNER_IP.into(), agents::SCANNER);
+            let mut rec = self.call(
+                identity.clone(),
+                api,
+                GLOBAL_REGION,
+                t,
+                SCANNER_IP.into(),
+                agents::SCANNER,
+            );
             self.maybe_fail(&mut rec, 0.01);
             self.out.push(rec);
         }
@@ -675,7 +808,14 @@ impl<'a> Day<'a> {
             for _ in 0..self.rng.range(3, 6) {
                 t += self.rng.range(1, 3) as i64;
                 let api = *self.rng.pick(SCANNER_APIS);
-                let mut rec = self.call(identity.clone(), api, region, t.min(86_399), SCANNER_IP.into(), agents::SCANNER);
+                let mut rec = self.call(
+                    identity.clone(),
+                    api,
+                    region,
+                    t.min(86_399),
+                    SCANNER_IP.into(),
+                    agents::SCANNER,
+                );
                 self.maybe_fail(&mut rec, 0.01);
                 self.out.push(rec);
             }
@@ -693,31 +833,50 @@ impl<'a> Day<'a> {
             service: Some("config.amazonaws.com"),
             weight: 0,
         };
-        let role_arn = format!(
-            "arn:aws:iam::{acct}:role/aws-service-role/config.amazonaws.com/{CONFIG_ROLE}"
-        );
+        let role_arn =
+            format!("arn:aws:iam::{acct}:role/aws-service-role/config.amazonaws.com/{CONFIG_ROLE}");
         let mut t = 8 * 3600 + self.rng.below(3600) as i64;
         const SVC: &str = "config.amazonaws.com";
         for region in DEFAULT_REGIONS {
             t += self.rng.range(5, 40) as i64;
-            self.service_assume_role(SVC, role_arn.clone(), CONFIG_SESSION.into(), region, t, None);
+            self.service_assume_role(
+                SVC,
+                role_arn.clone(),
+                CONFIG_SESSION.into(),
+                region,
+                t,
+                None,
+            );
             let key = self.rng.iam_id("ASIA", 16);
             let created = self.time(t);
             let mut identity = self.role_identity(&config, &key, &created, false, Some(SVC));
-            if let Some(ctx) = identity.session_context.as_mut() {
-                if let Some(issuer) = ctx.session_issuer.as_mut() {
-                    issuer.arn = role_arn.clone();
-                }
+            if let Some(issuer) = identity
+                .session_context
+                .as_mut()
+                .and_then(|ctx| ctx.session_issuer.as_mut())
+            {
+                issuer.arn = role_arn.clone();
             }
             let calls = self.rng.range(2, 4) + u64::from(region == GLOBAL_REGION);
             for i in 0..calls {
                 t += self.rng.range(1, 4) as i64;
                 let api = if region == GLOBAL_REGION && i == 0 {
-                    Api { source: "iam.amazonaws.com", name: "ListRoles", read_only: true }
+                    Api {
+                        source: "iam.amazonaws.com",
+                        name: "ListRoles",
+                        read_only: true,
+                    }
                 } else {
                     *self.rng.pick(CONFIG_APIS)
                 };
-                let mut rec = self.call(identity.clone(), api, region, t.min(86_399), SVC.into(), SVC);
+                let mut rec = self.call(
+                    identity.clone(),
+                    api,
+                    region,
+                    t.min(86_399),
+                    SVC.into(),
+                    SVC,
+                );
                 self.maybe_fail(&mut rec, 0.01);
                 self.out.push(rec);
             }
@@ -742,8 +901,13 @@ impl<'a> Day<'a> {
                     created: String::new(),
                     mfa: false,
                     console: false,
-                    agent: if self.rng.chance(0.5) { agents::ATTACKER_CLI } else { agents::ATTACKER_BOTO },
-                    ip: ATTACKER_IPS[(inj.day as usize + inj.second as usize) % ATTACKER_IPS.len()].to_string(),
+                    agent: if self.rng.chance(0.5) {
+                        agents::ATTACKER_CLI
+                    } else {
+                        agents::ATTACKER_BOTO
+                    },
+                    ip: ATTACKER_IPS[(inj.day as usize + inj.second as usize) % ATTACKER_IPS.len()]
+                        .to_string(),
                 };
                 for i in 0..inj.count {
                     t += self.rng.range(2, 40) as i64;
@@ -753,11 +917,19 @@ impl<'a> Day<'a> {
                         _ => ATTACKER_GLOBAL_APIS[i as usize % ATTACKER_GLOBAL_APIS.len()],
                     };
                     let identity = self.identity(&sess);
-                    let mut rec = self.call(identity, api, inj.region, t.min(86_399), sess.ip.clone(), sess.agent);
+                    let mut rec = self.call(
+                        identity,
+                        api,
+                        inj.region,
+                        t.min(86_399),
+                        sess.ip.clone(),
+                        sess.agent,
+                    );
                     if !api.read_only || self.rng.chance(0.2) {
                         let arn = rec.user_identity.arn.clone().unwrap_or_default();
                         let service = api.source.split('.').next().unwrap_or_default();
-                        let (code, message) = denied(api.source, &arn, &format!("{service}:{}", api.name));
+                        let (code, message) =
+                            denied(api.source, &arn, &format!("{service}:{}", api.name));
                         rec.error_code = Some(code);
                         rec.error_message = Some(message);
                         rec.response_elements = Doc::Null;
@@ -769,15 +941,29 @@ impl<'a> Day<'a> {
             Injected::DecoyAwsService => {
                 for _ in 0..inj.count {
                     t += self.rng.range(1, 120) as i64;
-                    let service = *self.rng.pick(&["guardduty.amazonaws.com", "access-analyzer.amazonaws.com", "securityhub.amazonaws.com"]);
+                    let service = *self.rng.pick(&[
+                        "guardduty.amazonaws.com",
+                        "access-analyzer.amazonaws.com",
+                        "securityhub.amazonaws.com",
+                    ]);
                     let role = match service {
                         "guardduty.amazonaws.com" => "AWSServiceRoleForAmazonGuardDuty",
                         "securityhub.amazonaws.com" => "AWSServiceRoleForSecurityHub",
                         _ => "AWSServiceRoleForAccessAnalyzer",
                     };
-                    let role_arn = format!("arn:aws:iam::{}:role/aws-service-role/{service}/{role}", self.account.id);
+                    let role_arn = format!(
+                        "arn:aws:iam::{}:role/aws-service-role/{service}/{role}",
+                        self.account.id
+                    );
                     let session = format!("{}", self.rng.range(1_000_000_000, 9_999_999_999));
-                    self.service_assume_role(service, role_arn, session, inj.region, t.min(86_399), Some(inj.kind));
+                    self.service_assume_role(
+                        service,
+                        role_arn,
+                        session,
+                        inj.region,
+                        t.min(86_399),
+                        Some(inj.kind),
+                    );
                 }
             }
             Injected::DecoyReplication => {
@@ -794,22 +980,41 @@ impl<'a> Day<'a> {
                 let bucket = format!("{}-backup-{}-{}", self.account.name, inj.region, &acct[8..]);
                 for i in 0..inj.count {
                     t += self.rng.range(1, 30) as i64;
-                    let name = ["ReplicateObject", "ReplicateTags", "ReplicateDelete"][i as usize % 3];
+                    let name =
+                        ["ReplicateObject", "ReplicateTags", "ReplicateDelete"][i as usize % 3];
                     let key = self.rng.iam_id("ASIA", 16);
                     let created = self.time(t.saturating_sub(300).max(0));
-                    let identity = self.role_identity(&role, &key, &created, false, Some("s3.amazonaws.com"));
-                    let api = Api { source: "s3.amazonaws.com", name, read_only: false };
-                    let mut rec = self.call(identity, api, inj.region, t.min(86_399), "s3.amazonaws.com".into(), "s3.amazonaws.com");
+                    let identity =
+                        self.role_identity(&role, &key, &created, false, Some("s3.amazonaws.com"));
+                    let api = Api {
+                        source: "s3.amazonaws.com",
+                        name,
+                        read_only: false,
+                    };
+                    let mut rec = self.call(
+                        identity,
+                        api,
+                        inj.region,
+                        t.min(86_399),
+                        "s3.amazonaws.com".into(),
+                        "s3.amazonaws.com",
+                    );
                     let object = format!("orders/2025/{}.parquet", self.rng.hex(12));
                     rec.request_parameters = Doc::obj([
                         ("bucketName", bucket.clone().into()),
-                        ("Host", format!("{bucket}.s3.{}.amazonaws.com", inj.region).into()),
+                        (
+                            "Host",
+                            format!("{bucket}.s3.{}.amazonaws.com", inj.region).into(),
+                        ),
                         ("key", object.clone().into()),
                     ]);
                     rec.response_elements = Doc::Null;
                     rec.request_id = Some(self.rng.iam_id("", 16));
                     rec.resources = Some(Doc::Arr(vec![
-                        Doc::obj([("type", "AWS::S3::Object".into()), ("ARN", format!("arn:aws:s3:::{bucket}/{object}").into())]),
+                        Doc::obj([
+                            ("type", "AWS::S3::Object".into()),
+                            ("ARN", format!("arn:aws:s3:::{bucket}/{object}").into()),
+                        ]),
                         Doc::obj([
                             ("accountId", acct.clone().into()),
                             ("type", "AWS::S3::Bucket".into()),
@@ -838,7 +1043,14 @@ impl<'a> Day<'a> {
                     t += self.rng.range(3, 60) as i64;
                     let api = *self.rng.pick(EXPLORER_APIS);
                     let identity = self.identity(&sess);
-                    let mut rec = self.call(identity, api, inj.region, t.min(86_399), sess.ip.clone(), sess.agent);
+                    let mut rec = self.call(
+                        identity,
+                        api,
+                        inj.region,
+                        t.min(86_399),
+                        sess.ip.clone(),
+                        sess.agent,
+                    );
                     rec.injected = Some(inj.kind);
                     self.out.push(rec);
                 }
@@ -858,7 +1070,9 @@ impl<'a> Day<'a> {
     }
 
     fn bucket(&mut self) -> String {
-        let purpose = *self.rng.pick(&["artifacts", "logs", "static-site", "data-lake", "backups"]);
+        let purpose = *self
+            .rng
+            .pick(&["artifacts", "logs", "static-site", "data-lake", "backups"]);
         format!("{}-{purpose}-{}", self.account.name, &self.account.id[6..])
     }
 
@@ -878,12 +1092,28 @@ impl<'a> Day<'a> {
                 (
                     if api.name == "RunInstances" {
                         Doc::obj([
-                            ("instancesSet", Doc::obj([("items", Doc::Arr(vec![Doc::obj([("imageId", format!("ami-0{}", rng.hex(16)).into()), ("minCount", 1i64.into()), ("maxCount", 4i64.into())])]))])),
+                            (
+                                "instancesSet",
+                                Doc::obj([(
+                                    "items",
+                                    Doc::Arr(vec![Doc::obj([
+                                        ("imageId", format!("ami-0{}", rng.hex(16)).into()),
+                                        ("minCount", 1i64.into()),
+                                        ("maxCount", 4i64.into()),
+                                    ])]),
+                                )]),
+                            ),
                             ("instanceType", "c5.4xlarge".into()),
                             ("disableApiTermination", false.into()),
                         ])
                     } else {
-                        Doc::obj([("instancesSet", Doc::obj([("items", Doc::Arr(vec![Doc::obj([("instanceId", id.clone().into())])]))]))])
+                        Doc::obj([(
+                            "instancesSet",
+                            Doc::obj([(
+                                "items",
+                                Doc::Arr(vec![Doc::obj([("instanceId", id.clone().into())])]),
+                            )]),
+                        )])
                     },
                     Doc::obj([
                         ("requestId", request_id(rng)),
@@ -893,8 +1123,26 @@ impl<'a> Day<'a> {
                                 "items",
                                 Doc::Arr(vec![Doc::obj([
                                     ("instanceId", id.into()),
-                                    ("currentState", Doc::obj([("code", if start { 0i64 } else { 64 }.into()), ("name", if start { "pending" } else { "stopping" }.into())])),
-                                    ("previousState", Doc::obj([("code", if start { 80i64 } else { 16 }.into()), ("name", if start { "stopped" } else { "running" }.into())])),
+                                    (
+                                        "currentState",
+                                        Doc::obj([
+                                            ("code", if start { 0i64 } else { 64 }.into()),
+                                            (
+                                                "name",
+                                                if start { "pending" } else { "stopping" }.into(),
+                                            ),
+                                        ]),
+                                    ),
+                                    (
+                                        "previousState",
+                                        Doc::obj([
+                                            ("code", if start { 80i64 } else { 16 }.into()),
+                                            (
+                                                "name",
+                                                if start { "stopped" } else { "running" }.into(),
+                                            ),
+                                        ]),
+                                    ),
                                 ])]),
                             )]),
                         ),
@@ -903,8 +1151,23 @@ impl<'a> Day<'a> {
             }
             ("ec2.amazonaws.com", "CreateTags") => (
                 Doc::obj([
-                    ("resourcesSet", Doc::obj([("items", Doc::Arr(vec![Doc::obj([("resourceId", instance(rng).into())])]))])),
-                    ("tagSet", Doc::obj([("items", Doc::Arr(vec![Doc::obj([("key", "Owner".into()), ("value", "platform-team".into())])]))])),
+                    (
+                        "resourcesSet",
+                        Doc::obj([(
+                            "items",
+                            Doc::Arr(vec![Doc::obj([("resourceId", instance(rng).into())])]),
+                        )]),
+                    ),
+                    (
+                        "tagSet",
+                        Doc::obj([(
+                            "items",
+                            Doc::Arr(vec![Doc::obj([
+                                ("key", "Owner".into()),
+                                ("value", "platform-team".into()),
+                            ])]),
+                        )]),
+                    ),
                 ]),
                 Doc::obj([("requestId", request_id(rng)), ("_return", true.into())]),
             ),
@@ -913,12 +1176,24 @@ impl<'a> Day<'a> {
                     ("groupId", format!("sg-0{}", rng.hex(16)).into()),
                     (
                         "ipPermissions",
-                        Doc::obj([("items", Doc::Arr(vec![Doc::obj([
-                            ("ipProtocol", "tcp".into()),
-                            ("fromPort", 443i64.into()),
-                            ("toPort", 443i64.into()),
-                            ("ipRanges", Doc::obj([("items", Doc::Arr(vec![Doc::obj([("cidrIp", "10.0.0.0/16".into())])]))])),
-                        ])]))]),
+                        Doc::obj([(
+                            "items",
+                            Doc::Arr(vec![Doc::obj([
+                                ("ipProtocol", "tcp".into()),
+                                ("fromPort", 443i64.into()),
+                                ("toPort", 443i64.into()),
+                                (
+                                    "ipRanges",
+                                    Doc::obj([(
+                                        "items",
+                                        Doc::Arr(vec![Doc::obj([(
+                                            "cidrIp",
+                                            "10.0.0.0/16".into(),
+                                        )])]),
+                                    )]),
+                                ),
+                            ])]),
+                        )]),
                     ),
                 ]),
                 Doc::obj([("requestId", request_id(rng)), ("_return", true.into())]),
@@ -943,7 +1218,9 @@ impl<'a> Day<'a> {
                 },
                 Doc::Null,
             ),
-            ("s3.amazonaws.com", "ListBuckets") => (Doc::obj([("Host", "s3.amazonaws.com".into())]), Doc::Null),
+            ("s3.amazonaws.com", "ListBuckets") => {
+                (Doc::obj([("Host", "s3.amazonaws.com".into())]), Doc::Null)
+            }
             ("s3.amazonaws.com", name) => {
                 let bucket = self.bucket();
                 let sub = match name {
@@ -964,44 +1241,98 @@ impl<'a> Day<'a> {
                 )
             }
             ("iam.amazonaws.com", "GetRole" | "ListAttachedRolePolicies") => (
-                Doc::obj([("roleName", (*rng.pick(&["orders-api-task-role", "github-actions-deploy", "thumbnailer-lambda-role"])).into())]),
+                Doc::obj([(
+                    "roleName",
+                    (*rng.pick(&[
+                        "orders-api-task-role",
+                        "github-actions-deploy",
+                        "thumbnailer-lambda-role",
+                    ]))
+                    .into(),
+                )]),
                 Doc::Null,
             ),
             ("iam.amazonaws.com", "GetPolicy" | "GetPolicyVersion") => (
                 Doc::obj([
-                    ("policyArn", format!("arn:aws:iam::{acct}:policy/{}", rng.pick(&["deploy-boundary", "orders-api-access", "read-artifacts"])).into()),
+                    (
+                        "policyArn",
+                        format!(
+                            "arn:aws:iam::{acct}:policy/{}",
+                            rng.pick(&["deploy-boundary", "orders-api-access", "read-artifacts"])
+                        )
+                        .into(),
+                    ),
                     ("versionId", "v3".into()),
                 ]),
                 Doc::Null,
             ),
             ("iam.amazonaws.com", "AttachRolePolicy") => (
-                Doc::obj([("roleName", "orders-api-task-role".into()), ("policyArn", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy".into())]),
+                Doc::obj([
+                    ("roleName", "orders-api-task-role".into()),
+                    (
+                        "policyArn",
+                        "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy".into(),
+                    ),
+                ]),
                 Doc::Null,
             ),
-            ("iam.amazonaws.com", "CreateUser" | "CreateAccessKey" | "AttachUserPolicy") => (
-                Doc::obj([("userName", "backup-svc".into())]),
-                Doc::Null,
-            ),
+            ("iam.amazonaws.com", "CreateUser" | "CreateAccessKey" | "AttachUserPolicy") => {
+                (Doc::obj([("userName", "backup-svc".into())]), Doc::Null)
+            }
             ("iam.amazonaws.com", _) => (Doc::Null, Doc::Null),
             ("sts.amazonaws.com", "AssumeRole") => {
                 let key = rng.iam_id("ASIA", 16);
                 (
                     Doc::obj([
-                        ("roleArn", format!("arn:aws:iam::{acct}:role/orders-api-reader").into()),
+                        (
+                            "roleArn",
+                            format!("arn:aws:iam::{acct}:role/orders-api-reader").into(),
+                        ),
                         ("roleSessionName", format!("orders-{}", rng.hex(8)).into()),
                     ]),
                     Doc::obj([("credentials", self.credentials(&key, second))]),
                 )
             }
             ("cloudformation.amazonaws.com", name) => {
-                let stack = format!("{}-{}", rng.pick(&["orders-api", "thumbnailer", "network", "edge"]), self.account.name);
-                let stack_id = format!("arn:aws:cloudformation:{region}:{acct}:stack/{stack}/{}", self.rng.uuid());
+                let stack = format!(
+                    "{}-{}",
+                    rng.pick(&["orders-api", "thumbnailer", "network", "edge"]),
+                    self.account.name
+                );
+                let stack_id = format!(
+                    "arn:aws:cloudformation:{region}:{acct}:stack/{stack}/{}",
+                    self.rng.uuid()
+                );
                 match name {
                     "CreateChangeSet" => (
-                        Doc::obj([("stackName", stack.clone().into()), ("changeSetName", format!("deploy-{}", self.rng.hex(7)).into()), ("changeSetType", "UPDATE".into()), ("capabilities", Doc::Arr(vec!["CAPABILITY_IAM".into()]))]),
-                        Doc::obj([("id", format!("arn:aws:cloudformation:{region}:{acct}:changeSet/deploy/{}", self.rng.uuid()).into()), ("stackId", stack_id.into())]),
+                        Doc::obj([
+                            ("stackName", stack.clone().into()),
+                            (
+                                "changeSetName",
+                                format!("deploy-{}", self.rng.hex(7)).into(),
+                            ),
+                            ("changeSetType", "UPDATE".into()),
+                            ("capabilities", Doc::Arr(vec!["CAPABILITY_IAM".into()])),
+                        ]),
+                        Doc::obj([
+                            (
+                                "id",
+                                format!(
+                                    "arn:aws:cloudformation:{region}:{acct}:changeSet/deploy/{}",
+                                    self.rng.uuid()
+                                )
+                                .into(),
+                            ),
+                            ("stackId", stack_id.into()),
+                        ]),
                     ),
-                    "ListStacks" => (Doc::obj([("stackStatusFilter", Doc::Arr(vec!["CREATE_COMPLETE".into(), "UPDATE_COMPLETE".into()]))]), Doc::Null),
+                    "ListStacks" => (
+                        Doc::obj([(
+                            "stackStatusFilter",
+                            Doc::Arr(vec!["CREATE_COMPLETE".into(), "UPDATE_COMPLETE".into()]),
+                        )]),
+                        Doc::Null,
+                    ),
                     _ => (Doc::obj([("stackName", stack.into())]), Doc::Null),
                 }
             }
@@ -1011,10 +1342,18 @@ impl<'a> Day<'a> {
                 let req = Doc::obj([("functionName", function.into())]);
                 if name == "UpdateFunctionCode20150331v2" {
                     (
-                        Doc::obj([("functionName", function.into()), ("publish", true.into()), ("dryRun", false.into())]),
                         Doc::obj([
                             ("functionName", function.into()),
-                            ("functionArn", format!("arn:aws:lambda:{region}:{acct}:function:{function}").into()),
+                            ("publish", true.into()),
+                            ("dryRun", false.into()),
+                        ]),
+                        Doc::obj([
+                            ("functionName", function.into()),
+                            (
+                                "functionArn",
+                                format!("arn:aws:lambda:{region}:{acct}:function:{function}")
+                                    .into(),
+                            ),
                             ("runtime", "python3.12".into()),
                             ("codeSize", (rng.range(100_000, 9_000_000) as i64).into()),
                             ("version", (rng.range(10, 300) as i64).to_string().into()),
@@ -1025,86 +1364,240 @@ impl<'a> Day<'a> {
                 }
             }
             ("logs.amazonaws.com", "CreateLogStream") => (
-                Doc::obj([("logGroupName", "/ecs/orders-api".into()), ("logStreamName", format!("ecs/orders-api/{}", rng.hex(32)).into())]),
+                Doc::obj([
+                    ("logGroupName", "/ecs/orders-api".into()),
+                    (
+                        "logStreamName",
+                        format!("ecs/orders-api/{}", rng.hex(32)).into(),
+                    ),
+                ]),
                 Doc::Null,
             ),
             ("logs.amazonaws.com", "FilterLogEvents") => {
                 let end = self.epoch(second) * 1000;
                 (
-                    Doc::obj([("logGroupName", "/aws/lambda/thumbnailer".into()), ("startTime", (end - 3_600_000).into()), ("endTime", end.into()), ("filterPattern", "ERROR".into())]),
+                    Doc::obj([
+                        ("logGroupName", "/aws/lambda/thumbnailer".into()),
+                        ("startTime", (end - 3_600_000).into()),
+                        ("endTime", end.into()),
+                        ("filterPattern", "ERROR".into()),
+                    ]),
                     Doc::Null,
                 )
             }
             ("ssm.amazonaws.com", "GetParameter") => (
-                Doc::obj([("name", (*rng.pick(&["/orders/prod/db_host", "/orders/prod/feature_flags", "/platform/vpc_id"])).into()), ("withDecryption", true.into())]),
+                Doc::obj([
+                    (
+                        "name",
+                        (*rng.pick(&[
+                            "/orders/prod/db_host",
+                            "/orders/prod/feature_flags",
+                            "/platform/vpc_id",
+                        ]))
+                        .into(),
+                    ),
+                    ("withDecryption", true.into()),
+                ]),
                 Doc::Null,
             ),
             ("ssm.amazonaws.com", "GetParameters") => (
-                Doc::obj([("names", Doc::Arr(vec!["/deploy/image_tag".into(), "/deploy/cluster".into()])), ("withDecryption", false.into())]),
+                Doc::obj([
+                    (
+                        "names",
+                        Doc::Arr(vec!["/deploy/image_tag".into(), "/deploy/cluster".into()]),
+                    ),
+                    ("withDecryption", false.into()),
+                ]),
                 Doc::Null,
             ),
             ("ssm.amazonaws.com", "GetParametersByPath") => (
-                Doc::obj([("path", "/orders/prod/".into()), ("recursive", true.into()), ("withDecryption", true.into())]),
+                Doc::obj([
+                    ("path", "/orders/prod/".into()),
+                    ("recursive", true.into()),
+                    ("withDecryption", true.into()),
+                ]),
                 Doc::Null,
             ),
             ("ssm.amazonaws.com", "PutParameter") => (
-                Doc::obj([("name", "/orders/prod/feature_flags".into()), ("type", "String".into()), ("overwrite", true.into())]),
-                Doc::obj([("version", (rng.range(2, 90) as i64).into()), ("tier", "Standard".into())]),
+                Doc::obj([
+                    ("name", "/orders/prod/feature_flags".into()),
+                    ("type", "String".into()),
+                    ("overwrite", true.into()),
+                ]),
+                Doc::obj([
+                    ("version", (rng.range(2, 90) as i64).into()),
+                    ("tier", "Standard".into()),
+                ]),
             ),
             ("kms.amazonaws.com", "Decrypt") => (
-                Doc::obj([("encryptionAlgorithm", "SYMMETRIC_DEFAULT".into()), ("encryptionContext", Doc::obj([("aws:secretsmanager:arn", format!("arn:aws:secretsmanager:{region}:{acct}:secret:prod/orders/db").into())]))]),
+                Doc::obj([
+                    ("encryptionAlgorithm", "SYMMETRIC_DEFAULT".into()),
+                    (
+                        "encryptionContext",
+                        Doc::obj([(
+                            "aws:secretsmanager:arn",
+                            format!("arn:aws:secretsmanager:{region}:{acct}:secret:prod/orders/db")
+                                .into(),
+                        )]),
+                    ),
+                ]),
                 Doc::Null,
             ),
             ("kms.amazonaws.com", "GenerateDataKey") => (
-                Doc::obj([("keyId", self.kms_key(region).into()), ("keySpec", "AES_256".into())]),
+                Doc::obj([
+                    ("keyId", self.kms_key(region).into()),
+                    ("keySpec", "AES_256".into()),
+                ]),
                 Doc::Null,
             ),
-            ("kms.amazonaws.com", "DescribeKey") => (Doc::obj([("keyId", "alias/orders".into())]), Doc::Null),
+            ("kms.amazonaws.com", "DescribeKey") => {
+                (Doc::obj([("keyId", "alias/orders".into())]), Doc::Null)
+            }
             ("secretsmanager.amazonaws.com", "GetSecretValue" | "DescribeSecret") => (
-                Doc::obj([("secretId", (*rng.pick(&["prod/orders/db", "prod/orders/stripe", "shared/datadog"])).into())]),
+                Doc::obj([(
+                    "secretId",
+                    (*rng.pick(&["prod/orders/db", "prod/orders/stripe", "shared/datadog"])).into(),
+                )]),
                 Doc::Null,
             ),
-            ("dynamodb.amazonaws.com", _) => (Doc::obj([("tableName", "orders".into())]), Doc::Null),
+            ("dynamodb.amazonaws.com", _) => {
+                (Doc::obj([("tableName", "orders".into())]), Doc::Null)
+            }
             ("ecs.amazonaws.com", "DescribeServices") => (
-                Doc::obj([("cluster", "main".into()), ("services", Doc::Arr(vec!["orders-api".into()]))]),
+                Doc::obj([
+                    ("cluster", "main".into()),
+                    ("services", Doc::Arr(vec!["orders-api".into()])),
+                ]),
                 Doc::Null,
             ),
             ("ecs.amazonaws.com", "RegisterTaskDefinition") => {
                 let rev = rng.range(10, 900) as i64;
                 (
-                    Doc::obj([("family", "orders-api".into()), ("networkMode", "awsvpc".into()), ("requiresCompatibilities", Doc::Arr(vec!["FARGATE".into()])), ("cpu", "512".into()), ("memory", "1024".into())]),
-                    Doc::obj([("taskDefinition", Doc::obj([("taskDefinitionArn", format!("arn:aws:ecs:{region}:{acct}:task-definition/orders-api:{rev}").into()), ("revision", rev.into()), ("status", "ACTIVE".into())]))]),
+                    Doc::obj([
+                        ("family", "orders-api".into()),
+                        ("networkMode", "awsvpc".into()),
+                        ("requiresCompatibilities", Doc::Arr(vec!["FARGATE".into()])),
+                        ("cpu", "512".into()),
+                        ("memory", "1024".into()),
+                    ]),
+                    Doc::obj([(
+                        "taskDefinition",
+                        Doc::obj([
+                            (
+                                "taskDefinitionArn",
+                                format!(
+                                    "arn:aws:ecs:{region}:{acct}:task-definition/orders-api:{rev}"
+                                )
+                                .into(),
+                            ),
+                            ("revision", rev.into()),
+                            ("status", "ACTIVE".into()),
+                        ]),
+                    )]),
                 )
             }
             ("ecs.amazonaws.com", "UpdateService") => (
-                Doc::obj([("cluster", "main".into()), ("service", "orders-api".into()), ("forceNewDeployment", false.into())]),
-                Doc::obj([("service", Doc::obj([("serviceName", "orders-api".into()), ("status", "ACTIVE".into()), ("desiredCount", 3i64.into())]))]),
+                Doc::obj([
+                    ("cluster", "main".into()),
+                    ("service", "orders-api".into()),
+                    ("forceNewDeployment", false.into()),
+                ]),
+                Doc::obj([(
+                    "service",
+                    Doc::obj([
+                        ("serviceName", "orders-api".into()),
+                        ("status", "ACTIVE".into()),
+                        ("desiredCount", 3i64.into()),
+                    ]),
+                )]),
             ),
-            ("ecr.amazonaws.com", "GetAuthorizationToken" | "DescribeRepositories") => (Doc::Null, Doc::Null),
+            ("ecr.amazonaws.com", "GetAuthorizationToken" | "DescribeRepositories") => {
+                (Doc::Null, Doc::Null)
+            }
             ("ecr.amazonaws.com", name) => {
                 let digest = format!("sha256:{}", rng.hex(64));
-                let req = Doc::obj([("repositoryName", "orders-api".into()), ("registryId", acct.clone().into())]);
+                let req = Doc::obj([
+                    ("repositoryName", "orders-api".into()),
+                    ("registryId", acct.clone().into()),
+                ]);
                 match name {
-                    "InitiateLayerUpload" => (req, Doc::obj([("uploadId", rng.uuid().into()), ("partSize", 10_485_760i64.into())])),
-                    "PutImage" => (
-                        Doc::obj([("repositoryName", "orders-api".into()), ("imageTag", rng.hex(7).into())]),
-                        Doc::obj([("image", Doc::obj([("registryId", acct.into()), ("repositoryName", "orders-api".into()), ("imageId", Doc::obj([("imageDigest", digest.into())]))]))]),
+                    "InitiateLayerUpload" => (
+                        req,
+                        Doc::obj([
+                            ("uploadId", rng.uuid().into()),
+                            ("partSize", 10_485_760i64.into()),
+                        ]),
                     ),
-                    _ => (Doc::obj([("repositoryName", "orders-api".into()), ("layerDigests", Doc::Arr(vec![digest.into()]))]), Doc::Null),
+                    "PutImage" => (
+                        Doc::obj([
+                            ("repositoryName", "orders-api".into()),
+                            ("imageTag", rng.hex(7).into()),
+                        ]),
+                        Doc::obj([(
+                            "image",
+                            Doc::obj([
+                                ("registryId", acct.into()),
+                                ("repositoryName", "orders-api".into()),
+                                ("imageId", Doc::obj([("imageDigest", digest.into())])),
+                            ]),
+                        )]),
+                    ),
+                    _ => (
+                        Doc::obj([
+                            ("repositoryName", "orders-api".into()),
+                            ("layerDigests", Doc::Arr(vec![digest.into()])),
+                        ]),
+                        Doc::Null,
+                    ),
                 }
             }
             ("elasticloadbalancing.amazonaws.com", "DescribeTargetHealth") => (
-                Doc::obj([("targetGroupArn", format!("arn:aws:elasticloadbalancing:{region}:{acct}:targetgroup/orders-api/{}", rng.hex(16)).into())]),
+                Doc::obj([(
+                    "targetGroupArn",
+                    format!(
+                        "arn:aws:elasticloadbalancing:{region}:{acct}:targetgroup/orders-api/{}",
+                        rng.hex(16)
+                    )
+                    .into(),
+                )]),
                 Doc::Null,
             ),
-            ("monitoring.amazonaws.com", "DescribeAlarms") => (Doc::obj([("maxRecords", 100i64.into())]), Doc::Null),
-            ("route53.amazonaws.com", "ListResourceRecordSets") => (Doc::obj([("hostedZoneId", format!("Z0{}", rng.iam_id("", 18)).into())]), Doc::Null),
+            ("monitoring.amazonaws.com", "DescribeAlarms") => {
+                (Doc::obj([("maxRecords", 100i64.into())]), Doc::Null)
+            }
+            ("route53.amazonaws.com", "ListResourceRecordSets") => (
+                Doc::obj([("hostedZoneId", format!("Z0{}", rng.iam_id("", 18)).into())]),
+                Doc::Null,
+            ),
             ("route53.amazonaws.com", "ChangeResourceRecordSets") => (
                 Doc::obj([
                     ("hostedZoneId", format!("Z0{}", rng.iam_id("", 18)).into()),
-                    ("changeBatch", Doc::obj([("changes", Doc::Arr(vec![Doc::obj([("action", "UPSERT".into()), ("resourceRecordSet", Doc::obj([("name", "api.example.com".into()), ("type", "CNAME".into()), ("tTL", 300i64.into())]))])]))])),
+                    (
+                        "changeBatch",
+                        Doc::obj([(
+                            "changes",
+                            Doc::Arr(vec![Doc::obj([
+                                ("action", "UPSERT".into()),
+                                (
+                                    "resourceRecordSet",
+                                    Doc::obj([
+                                        ("name", "api.example.com".into()),
+                                        ("type", "CNAME".into()),
+                                        ("tTL", 300i64.into()),
+                                    ]),
+                                ),
+                            ])]),
+                        )]),
+                    ),
                 ]),
-                Doc::obj([("changeInfo", Doc::obj([("id", format!("/change/C0{}", rng.iam_id("", 18)).into()), ("status", "PENDING".into()), ("submittedAt", self.time(second).into())]))]),
+                Doc::obj([(
+                    "changeInfo",
+                    Doc::obj([
+                        ("id", format!("/change/C0{}", rng.iam_id("", 18)).into()),
+                        ("status", "PENDING".into()),
+                        ("submittedAt", self.time(second).into()),
+                    ]),
+                )]),
             ),
             ("cloudfront.amazonaws.com", "CreateInvalidation") => {
                 let dist = rng.iam_id("E", 13);
@@ -1114,8 +1607,16 @@ impl<'a> Day<'a> {
                     Doc::obj([("location", format!("https://cloudfront.amazonaws.com/2020-05-31/distribution/{dist}/invalidation/{id}").into()), ("invalidation", Doc::obj([("id", id.into()), ("status", "InProgress".into())]))]),
                 )
             }
-            ("cloudtrail.amazonaws.com", "DescribeTrails") => (Doc::obj([("includeShadowTrails", true.into())]), Doc::Null),
-            ("cloudtrail.amazonaws.com", "GetTrailStatus") => (Doc::obj([("name", format!("arn:aws:cloudtrail:us-east-1:{acct}:trail/org-trail").into())]), Doc::Null),
+            ("cloudtrail.amazonaws.com", "DescribeTrails") => {
+                (Doc::obj([("includeShadowTrails", true.into())]), Doc::Null)
+            }
+            ("cloudtrail.amazonaws.com", "GetTrailStatus") => (
+                Doc::obj([(
+                    "name",
+                    format!("arn:aws:cloudtrail:us-east-1:{acct}:trail/org-trail").into(),
+                )]),
+                Doc::Null,
+            ),
             _ => (Doc::Null, Doc::Null),
         }
     }
@@ -1123,9 +1624,14 @@ impl<'a> Day<'a> {
 
 /// The access-denied error of a service, as CloudTrail writes it.
 fn denied(source: &str, arn: &str, action: &str) -> (&'static str, String) {
-    let because = format!("User: {arn} is not authorized to perform: {action} because no identity-based policy allows the {action} action");
+    let because = format!(
+        "User: {arn} is not authorized to perform: {action} because no identity-based policy allows the {action} action"
+    );
     if source == "ec2.amazonaws.com" {
-        ("Client.UnauthorizedOperation", format!("You are not authorized to perform this operation. {because}"))
+        (
+            "Client.UnauthorizedOperation",
+            format!("You are not authorized to perform this operation. {because}"),
+        )
     } else {
         ("AccessDenied", because)
     }
@@ -1144,7 +1650,9 @@ fn host(source: &str, region: &str) -> String {
 /// Split `total` into `parts` positive sizes (when `total >= parts`) with uneven, bursty shares.
 pub fn split(rng: &mut Rng, total: u32, parts: u32) -> Vec<u32> {
     let parts = parts.min(total).max(1);
-    let weights: Vec<f64> = (0..parts).map(|_| -(1.0 - rng.unit()).ln() + 0.05).collect();
+    let weights: Vec<f64> = (0..parts)
+        .map(|_| -(1.0 - rng.unit()).ln() + 0.05)
+        .collect();
     let sum: f64 = weights.iter().sum();
     let spare = total - parts;
     let mut sizes: Vec<u32> = weights

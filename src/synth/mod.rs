@@ -40,7 +40,7 @@ use truth::Tally;
 
 /// Ordinary events per account per weekday when neither `--events-per-day` nor `--size` is
 /// given: 90 days x 3 accounts is then about 120k events (see docs/synth.md).
-pub const DEFAULT_EVENTS_PER_DAY: u32 = 300;
+pub const DEFAULT_EVENTS_PER_DAY: u32 = 350;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -99,7 +99,12 @@ struct Corpus {
 impl Corpus {
     fn new(cfg: &SynthConfig) -> Corpus {
         let accounts = model::accounts(cfg.seed, cfg.accounts);
-        let outside = |tag| format!("{:012}", 100_000_000_000 + derive(cfg.seed, &[tag]) % 900_000_000_000);
+        let outside = |tag| {
+            format!(
+                "{:012}",
+                100_000_000_000 + derive(cfg.seed, &[tag]) % 900_000_000_000
+            )
+        };
         Corpus {
             seed: cfg.seed,
             days: cfg.days,
@@ -197,7 +202,10 @@ pub fn generate(cfg: &SynthConfig) -> Result<GroundTruth, SynthError> {
     for tally in tallies {
         total.merge(tally);
     }
-    let truth = total.finish(truth_config(cfg, &corpus, events_per_day), sweepers(&corpus));
+    let truth = total.finish(
+        truth_config(cfg, &corpus, events_per_day),
+        sweepers(&corpus),
+    );
     let path = cfg.out.join("ground-truth.json");
     let mut json = serde_json::to_vec_pretty(&truth)?;
     json.push(b'\n');
@@ -213,10 +221,16 @@ fn prepare(out: &Path) -> Result<(), SynthError> {
         if !truth.exists() {
             return Err(SynthError::NotACorpus(out.to_path_buf()));
         }
-        std::fs::remove_dir_all(&logs).map_err(|source| SynthError::Io { path: logs.clone(), source })?;
+        std::fs::remove_dir_all(&logs).map_err(|source| SynthError::Io {
+            path: logs.clone(),
+            source,
+        })?;
     }
     if truth.exists() {
-        std::fs::remove_file(&truth).map_err(|source| SynthError::Io { path: truth.clone(), source })?;
+        std::fs::remove_file(&truth).map_err(|source| SynthError::Io {
+            path: truth.clone(),
+            source,
+        })?;
     }
     std::fs::create_dir_all(&logs).map_err(|source| SynthError::Io { path: logs, source })
 }

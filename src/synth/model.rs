@@ -327,9 +327,14 @@ impl Principal {
     /// `userIdentity.arn`.
     pub fn arn(&self, account: &str) -> String {
         match self.persona {
-            Persona::Human | Persona::LegacyCi => format!("arn:aws:iam::{account}:user/{}", self.name),
+            Persona::Human | Persona::LegacyCi => {
+                format!("arn:aws:iam::{account}:user/{}", self.name)
+            }
             Persona::Root => format!("arn:aws:iam::{account}:root"),
-            _ => format!("arn:aws:sts::{account}:assumed-role/{}/{}", self.name, self.session),
+            _ => format!(
+                "arn:aws:sts::{account}:assumed-role/{}/{}",
+                self.name, self.session
+            ),
         }
     }
 
@@ -374,29 +379,98 @@ struct Profile {
 }
 
 const PROFILES: [Profile; 9] = [
-    Profile { name: "shared", homes: &["us-east-1", "eu-west-1"], weights: &[60, 40], utc_offset: -5 },
-    Profile { name: "prod", homes: &["eu-west-1", "us-east-1", "us-west-2"], weights: &[50, 35, 15], utc_offset: 0 },
-    Profile { name: "dev", homes: &["eu-west-1", "eu-central-1", "us-east-2"], weights: &[50, 35, 15], utc_offset: 1 },
-    Profile { name: "staging", homes: &["us-east-2", "us-west-2"], weights: &[65, 35], utc_offset: -6 },
-    Profile { name: "sandbox", homes: &["us-east-1", "us-east-2"], weights: &[70, 30], utc_offset: -5 },
-    Profile { name: "data", homes: &["eu-central-1", "eu-west-1", "us-east-1"], weights: &[55, 30, 15], utc_offset: 1 },
-    Profile { name: "security", homes: &["us-east-1", "us-west-2"], weights: &[75, 25], utc_offset: -5 },
-    Profile { name: "logs", homes: &["us-east-1", "eu-west-1"], weights: &[60, 40], utc_offset: 0 },
-    Profile { name: "research", homes: &["us-west-2", "us-east-2", "eu-west-1"], weights: &[50, 30, 20], utc_offset: -8 },
+    Profile {
+        name: "shared",
+        homes: &["us-east-1", "eu-west-1"],
+        weights: &[60, 40],
+        utc_offset: -5,
+    },
+    Profile {
+        name: "prod",
+        homes: &["eu-west-1", "us-east-1", "us-west-2"],
+        weights: &[50, 35, 15],
+        utc_offset: 0,
+    },
+    Profile {
+        name: "dev",
+        homes: &["eu-west-1", "eu-central-1", "us-east-2"],
+        weights: &[50, 35, 15],
+        utc_offset: 1,
+    },
+    Profile {
+        name: "staging",
+        homes: &["us-east-2", "us-west-2"],
+        weights: &[65, 35],
+        utc_offset: -6,
+    },
+    Profile {
+        name: "sandbox",
+        homes: &["us-east-1", "us-east-2"],
+        weights: &[70, 30],
+        utc_offset: -5,
+    },
+    Profile {
+        name: "data",
+        homes: &["eu-central-1", "eu-west-1", "us-east-1"],
+        weights: &[55, 30, 15],
+        utc_offset: 1,
+    },
+    Profile {
+        name: "security",
+        homes: &["us-east-1", "us-west-2"],
+        weights: &[75, 25],
+        utc_offset: -5,
+    },
+    Profile {
+        name: "logs",
+        homes: &["us-east-1", "eu-west-1"],
+        weights: &[60, 40],
+        utc_offset: 0,
+    },
+    Profile {
+        name: "research",
+        homes: &["us-west-2", "us-east-2", "eu-west-1"],
+        weights: &[50, 30, 20],
+        utc_offset: -8,
+    },
 ];
 
 const PEOPLE: [&str; 18] = [
-    "alice.martin", "bob.nguyen", "carol.jones", "dmitri.ivanov", "emma.schmidt", "farid.haddad",
-    "grace.kim", "hugo.silva", "ines.costa", "jon.berg", "kara.obi", "liam.walsh", "mei.chen",
-    "nils.larsen", "olga.petrova", "priya.rao", "quentin.roy", "sara.lind",
+    "alice.martin",
+    "bob.nguyen",
+    "carol.jones",
+    "dmitri.ivanov",
+    "emma.schmidt",
+    "farid.haddad",
+    "grace.kim",
+    "hugo.silva",
+    "ines.costa",
+    "jon.berg",
+    "kara.obi",
+    "liam.walsh",
+    "mei.chen",
+    "nils.larsen",
+    "olga.petrova",
+    "priya.rao",
+    "quentin.roy",
+    "sara.lind",
 ];
 
 /// Offices, in the MaxMind test database ranges (`shared/data/maxmind-test-mmdb`) so that a
 /// geo lookup in a demo gives a city: London, Milton (US), Linkoping (SE).
-const OFFICE_RANGES: [(&str, u8, u8); 3] = [("81.2.69.", 160, 191), ("216.160.83.", 56, 63), ("89.160.20.", 128, 250)];
+const OFFICE_RANGES: [(&str, u8, u8); 3] = [
+    ("81.2.69.", 160, 191),
+    ("216.160.83.", 56, 63),
+    ("89.160.20.", 128, 250),
+];
 
 /// Attacker infrastructure, also in the test database: Changchun (CN), Bhutan, the Philippines.
-pub const ATTACKER_IPS: [&str; 4] = ["175.16.199.37", "175.16.199.211", "67.43.156.14", "202.196.224.77"];
+pub const ATTACKER_IPS: [&str; 4] = [
+    "175.16.199.37",
+    "175.16.199.211",
+    "67.43.156.14",
+    "202.196.224.77",
+];
 
 /// Where the seed rule's sweepers come from: the security tooling account's scanner host.
 pub const SCANNER_IP: &str = "198.51.100.23";
@@ -410,7 +484,8 @@ pub fn accounts(seed: u64, count: u32) -> Vec<Account> {
     (0..count)
         .map(|index| {
             let profile = &PROFILES[index as usize];
-            let mut id = 100_000_000_000 + derive(seed, &[0xACC0, u64::from(index)]) % 900_000_000_000;
+            let mut id =
+                100_000_000_000 + derive(seed, &[0xACC0, u64::from(index)]) % 900_000_000_000;
             while ids.contains(&id) {
                 id += 1;
             }
@@ -418,7 +493,13 @@ pub fn accounts(seed: u64, count: u32) -> Vec<Account> {
             let mut rng = Rng::new(derive(seed, &[0x9A1, u64::from(index)]));
             let office = OFFICE_RANGES[index as usize % OFFICE_RANGES.len()];
             let office_ips = (0..4)
-                .map(|_| format!("{}{}", office.0, rng.range(u64::from(office.1), u64::from(office.2))))
+                .map(|_| {
+                    format!(
+                        "{}{}",
+                        office.0,
+                        rng.range(u64::from(office.1), u64::from(office.2))
+                    )
+                })
                 .collect();
             let nat_ips = (0..3)
                 .map(|_| format!("198.51.100.{}", rng.range(30, 250)))
@@ -447,7 +528,11 @@ fn principals(index: u32, rng: &mut Rng) -> Vec<Principal> {
         } else {
             rng.iam_id(if is_user { "AIDA" } else { "AROA" }, 17)
         };
-        let access_key = if is_user { rng.iam_id("AKIA", 16) } else { String::new() };
+        let access_key = if is_user {
+            rng.iam_id("AKIA", 16)
+        } else {
+            String::new()
+        };
         out.push(Principal {
             persona,
             name,
@@ -461,17 +546,42 @@ fn principals(index: u32, rng: &mut Rng) -> Vec<Principal> {
     let first = (index as usize * 2) % PEOPLE.len();
     for k in 0..2 {
         let person = PEOPLE[(first + k) % PEOPLE.len()];
-        add(rng, Persona::Human, person.to_string(), String::new(), None, 1500);
+        add(
+            rng,
+            Persona::Human,
+            person.to_string(),
+            String::new(),
+            None,
+            1500,
+        );
     }
     for (k, set) in ["AdministratorAccess", "ReadOnlyAccess"].iter().enumerate() {
         let person = PEOPLE[(first + 2 + k) % PEOPLE.len()];
         let name = format!("AWSReservedSSO_{set}_{}", rng.hex(16));
-        add(rng, Persona::Sso, name, format!("{person}@example.com"), None, 2000);
+        add(
+            rng,
+            Persona::Sso,
+            name,
+            format!("{person}@example.com"),
+            None,
+            2000,
+        );
     }
-    add(rng, Persona::Ci, "github-actions-deploy".into(), "GitHubActions".into(), None, 1800);
+    add(
+        rng,
+        Persona::Ci,
+        "github-actions-deploy".into(),
+        "GitHubActions".into(),
+        None,
+        1800,
+    );
     let apps: [(&str, &str, &'static str); 3] = [
         ("orders-api-task-role", "", "ecs-tasks.amazonaws.com"),
-        ("thumbnailer-lambda-role", "thumbnailer", "lambda.amazonaws.com"),
+        (
+            "thumbnailer-lambda-role",
+            "thumbnailer",
+            "lambda.amazonaws.com",
+        ),
         ("etl-batch-instance-role", "", "ec2.amazonaws.com"),
     ];
     for (name, session, service) in apps {
@@ -480,9 +590,23 @@ fn principals(index: u32, rng: &mut Rng) -> Vec<Principal> {
             "ecs-tasks.amazonaws.com" => rng.hex(32),
             _ => session.to_string(),
         };
-        add(rng, Persona::App, name.to_string(), session, Some(service), 1000);
+        add(
+            rng,
+            Persona::App,
+            name.to_string(),
+            session,
+            Some(service),
+            2000,
+        );
     }
-    add(rng, Persona::LegacyCi, "ci-legacy".into(), String::new(), None, 500);
+    add(
+        rng,
+        Persona::LegacyCi,
+        "ci-legacy".into(),
+        String::new(),
+        None,
+        500,
+    );
     add(rng, Persona::Root, "root".into(), String::new(), None, 3);
     out
 }
@@ -490,16 +614,19 @@ fn principals(index: u32, rng: &mut Rng) -> Vec<Principal> {
 /// User agents.
 pub mod agents {
     pub const CLI_MAC: &str = "aws-cli/2.15.30 Python/3.11.8 Darwin/23.3.0 exe/x86_64 prompt/off";
-    pub const CLI_LINUX: &str = "aws-cli/2.17.12 Python/3.11.9 Linux/6.5.0-1022-azure exe/x86_64.ubuntu.22 prompt/off";
+    pub const CLI_LINUX: &str =
+        "aws-cli/2.17.12 Python/3.11.9 Linux/6.5.0-1022-azure exe/x86_64.ubuntu.22 prompt/off";
     pub const BROWSER: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
-    pub const BROWSER_WIN: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0";
+    pub const BROWSER_WIN: &str =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0";
     pub const CONSOLE: &str = "AWS Internal";
     pub const TERRAFORM: &str = "APN/1.0 HashiCorp/1.0 Terraform/1.7.5 (+https://www.terraform.io) terraform-provider-aws/5.44.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.26.1 os/linux lang/go#1.22.1 md/GOOS#linux md/GOARCH#amd64";
     pub const JAVA: &str = "aws-sdk-java/2.25.21 Linux/5.10.213-201.855.amzn2.x86_64 OpenJDK_64-Bit_Server_VM/17.0.10+8-LTS Java/17.0.10 vendor/Amazon.com_Inc. exec-env/AWS_ECS_FARGATE io/sync http/Apache cfg/retry-mode/legacy";
     pub const BOTO3_LAMBDA: &str = "Boto3/1.34.84 md/Botocore#1.34.84 ua/2.0 os/linux#5.10.214-202.855.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.2 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 cfg/retry-mode#legacy Botocore/1.34.84";
     pub const JS: &str = "aws-sdk-js/3.552.0 ua/2.0 os/linux#5.10.214-202.855.amzn2.x86_64 lang/js md/nodejs#20.12.1 exec-env/AWS_ECS_EC2";
     pub const SCANNER: &str = "Boto3/1.34.84 md/Botocore#1.34.84 ua/2.0 os/linux#6.1.0-18-cloud-amd64 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#standard Botocore/1.34.84 auditscan/3.2.0";
-    pub const ATTACKER_CLI: &str = "aws-cli/2.13.25 Python/3.11.5 Linux/5.15.0-88-generic exe/x86_64.ubuntu.22 prompt/off";
+    pub const ATTACKER_CLI: &str =
+        "aws-cli/2.13.25 Python/3.11.5 Linux/5.15.0-88-generic exe/x86_64.ubuntu.22 prompt/off";
     pub const ATTACKER_BOTO: &str = "Boto3/1.28.62 md/Botocore#1.28.62 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.6 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.28.62";
 }
 
@@ -526,7 +653,10 @@ mod tests {
 
     #[test]
     fn default_regions_exclude_the_rule_regions() {
-        for region in crate::synth::record::SEED_RULE_REGIONS.iter().chain(&NEAR_MISS_REGIONS) {
+        for region in crate::synth::record::SEED_RULE_REGIONS
+            .iter()
+            .chain(&NEAR_MISS_REGIONS)
+        {
             assert!(!DEFAULT_REGIONS.contains(region));
         }
         for profile in &PROFILES {

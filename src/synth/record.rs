@@ -11,7 +11,8 @@ use serde::{Serialize, Serializer};
 /// The regions listed in the seed rule's `selection.awsRegion`.
 pub const SEED_RULE_REGIONS: [&str; 4] = ["ap-east-1", "af-south-1", "me-south-1", "eu-south-1"];
 /// The event names of the seed rule's `filter_replication`.
-pub const SEED_RULE_REPLICATION: [&str; 3] = ["ReplicateObject", "ReplicateDelete", "ReplicateTags"];
+pub const SEED_RULE_REPLICATION: [&str; 3] =
+    ["ReplicateObject", "ReplicateDelete", "ReplicateTags"];
 
 /// An ordered JSON value for requestParameters / responseElements and other nested documents.
 #[derive(Debug, Clone)]

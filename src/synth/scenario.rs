@@ -97,7 +97,10 @@ mod tests {
     fn anomalies_sit_in_the_last_ten_days_of_the_victim() {
         for seed in 0..50 {
             let plan = plan(seed, 90, 3);
-            let anomalies: Vec<_> = plan.iter().filter(|i| i.kind == Injected::Anomaly).collect();
+            let anomalies: Vec<_> = plan
+                .iter()
+                .filter(|i| i.kind == Injected::Anomaly)
+                .collect();
             assert_eq!(anomalies.len(), 4);
             assert!(anomalies.iter().all(|i| i.day >= 80 && i.account == 1));
             assert!(plan.iter().all(|i| i.day < 90 && i.account < 3));

@@ -141,7 +141,10 @@ impl Tally {
                 self.by_account.insert(rec.recipient_account_id.clone(), 1);
             }
             *self.by_event_source.entry(rec.event_source).or_default() += 1;
-            *self.by_identity_type.entry(rec.identity_type()).or_default() += 1;
+            *self
+                .by_identity_type
+                .entry(rec.identity_type())
+                .or_default() += 1;
             if rec.error_code.is_some() {
                 self.failed += 1;
             }
@@ -205,13 +208,22 @@ impl Tally {
             let d = day(d);
             *by_region.entry(region.to_string()).or_default() += n;
             *by_day.entry(d.clone()).or_default() += n;
-            *by_region_day.entry(region.to_string()).or_default().entry(d).or_default() += n;
+            *by_region_day
+                .entry(region.to_string())
+                .or_default()
+                .entry(d)
+                .or_default() += n;
         }
-        let strings = |m: BTreeMap<&'static str, u64>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        let by_time = |a: &Marked, b: &Marked| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id));
+        let strings = |m: BTreeMap<&'static str, u64>| {
+            m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        };
+        let by_time = |a: &Marked, b: &Marked| {
+            (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id))
+        };
         self.anomalies.sort_by(by_time);
         self.attacker_global.sort_by(by_time);
-        self.decoys.sort_by(|a, b| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id)));
+        self.decoys
+            .sort_by(|a, b| (&a.event_time, &a.event_id).cmp(&(&b.event_time, &b.event_id)));
         self.seed_rule_matches.sort();
         GroundTruth {
             schema: SCHEMA.to_string(),

@@ -4,7 +4,7 @@
 //! CloudTrail delivers them, `AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/
 //! <acct>_CloudTrail_<region>_YYYYMMDDTHHMMZ_<16 alnum>.json.gz`, each one line of compact JSON
 //! `{"Records":[...]}` without a trailing newline. Records are batched per region and five-minute
-//! slot; a file is delivered when its slot closes or five minutes later, so the last minutes of a
+//! slot; a file is delivered when its slot closes (every other time, five minutes later), so the last minutes of a
 //! day land in the next day's folder. Must not decide what the records contain.
 
 use std::collections::BTreeMap;
@@ -96,7 +96,7 @@ pub fn deliver(
     let mut json = Vec::with_capacity(1 << 16);
     let mut made_dirs: Vec<PathBuf> = Vec::new();
     for ((region, slot), batch) in slots {
-        let delivered = (slot + 1 + rng.below(2) as i64) * SLOT;
+        let delivered = (slot + 1 + i64::from(rng.chance(0.5))) * SLOT;
         let dir = root.join(folder(account, region, delivered));
         if !made_dirs.contains(&dir) {
             std::fs::create_dir_all(&dir).map_err(|source| SynthError::Io {
@@ -109,7 +109,10 @@ pub fn deliver(
         for chunk in batch.chunks(MAX_RECORDS_PER_FILE) {
             render(chunk, &mut json)?;
             let path = dir.join(file_name(account, region, delivered, &rng.alnum(16)));
-            let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 6 + 64), Compression::default());
+            let mut gz = GzEncoder::new(
+                Vec::with_capacity(json.len() / 6 + 64),
+                Compression::default(),
+            );
             let gzipped = gz
                 .write_all(&json)
                 .and_then(|()| gz.finish())
@@ -138,7 +141,10 @@ mod tests {
         // 2025-06-30T23:55:00Z + 10 minutes -> delivered 2025-07-01T00:05Z.
         let delivered = 1_751_327_700 + 600;
         let name = file_name("123456789012", "eu-west-1", delivered, "AbCdEfGh12345678");
-        assert_eq!(name, "123456789012_CloudTrail_eu-west-1_20250701T0005Z_AbCdEfGh12345678.json.gz");
+        assert_eq!(
+            name,
+            "123456789012_CloudTrail_eu-west-1_20250701T0005Z_AbCdEfGh12345678.json.gz"
+        );
         assert_eq!(
             folder("123456789012", "eu-west-1", delivered),
             PathBuf::from("AWSLogs/123456789012/CloudTrail/eu-west-1/2025/07/01")
