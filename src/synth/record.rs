@@ -222,10 +222,9 @@ impl Record {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(region: &'static str, kind: Option<&'static str>, name: &'static str) -> Record {
+impl Record {
+    /// A minimal record for unit tests.
+    pub fn sample(region: &'static str, kind: Option<&'static str>, name: &'static str) -> Record {
         Record {
             event_version: "1.08",
             user_identity: UserIdentity {
@@ -256,6 +255,15 @@ mod tests {
             epoch: 0,
             injected: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(region: &'static str, kind: Option<&'static str>, name: &'static str) -> Record {
+        Record::sample(region, kind, name)
     }
 
     #[test]

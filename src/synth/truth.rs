@@ -247,3 +247,79 @@ impl Tally {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> TruthConfig {
+        TruthConfig {
+            seed: 1,
+            days: 2,
+            start: NaiveDate::from_ymd_opt(2025, 6, 29).unwrap(),
+            end: NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+            events_per_day: 10,
+            accounts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counts_come_from_the_records() {
+        // 2025-06-29T23:59:59Z and 2025-06-30T00:00:01Z.
+        let mut late = Record::sample("ap-east-1", Some("IAMUser"), "ListBuckets");
+        late.epoch = 1_751_241_599;
+        late.event_id = "b".into();
+        late.error_code = Some("AccessDenied");
+        late.injected = Some(Injected::Anomaly);
+        let mut early = Record::sample("ap-east-1", Some("AWSService"), "AssumeRole");
+        early.epoch = 1_751_241_601;
+        early.event_id = "c".into();
+        early.injected = Some(Injected::DecoyAwsService);
+        let mut none = Record::sample("us-east-1", None, "RotateKey");
+        none.epoch = 1_751_241_601;
+        none.event_id = "a".into();
+        none.recipient_account_id = "444455556666".into();
+
+        let mut first = Tally::default();
+        first.add(
+            std::slice::from_ref(&late),
+            Delivered {
+                files: 1,
+                bytes: 100,
+                next_day_folder: 1,
+            },
+        );
+        let mut second = Tally::default();
+        second.add(
+            &[early, none],
+            Delivered {
+                files: 2,
+                bytes: 50,
+                next_day_folder: 0,
+            },
+        );
+        first.merge(second);
+        let truth = first.finish(config(), Vec::new());
+
+        assert_eq!(truth.schema, SCHEMA);
+        assert_eq!(
+            (truth.events, truth.files, truth.bytes_uncompressed),
+            (3, 3, 150)
+        );
+        assert_eq!(truth.events_in_next_day_folder, 1);
+        assert_eq!(truth.failed, 1);
+        assert_eq!(truth.by_day["2025-06-29"], 1);
+        assert_eq!(truth.by_day["2025-06-30"], 2);
+        assert_eq!(truth.by_region["ap-east-1"], 2);
+        assert_eq!(truth.by_region_day["ap-east-1"]["2025-06-30"], 1);
+        assert_eq!(truth.by_identity_type["(none)"], 1);
+        assert_eq!(truth.by_account["111122223333"], 2);
+        assert_eq!(truth.seed_rule_matches, ["b"]);
+        assert_eq!(truth.anomalies.len(), 1);
+        assert_eq!(truth.decoys[0].kind, "aws_service");
+
+        let json = serde_json::to_string(&truth).unwrap();
+        let back: GroundTruth = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, truth);
+    }
+}
