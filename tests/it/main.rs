@@ -10,3 +10,6 @@ mod profile;
 mod rewrite;
 /// Sigma engine adapter: conformance table, engine defects, SigmaHQ rules over real CloudTrail, seed rule.
 mod sigma;
+/// `trailtune synth`: the generated corpus re-read independently and checked against its ground
+/// truth, the S3 layout, and determinism.
+mod synth;
