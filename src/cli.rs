@@ -35,6 +35,15 @@ pub enum Command {
     /// Run Sigma rules (the tuned rule, or a folder of them) over CloudTrail and report the hits.
     #[command(after_help = DETECT_EXAMPLES)]
     Detect(DetectArgs),
+    /// The whole job in one go: profile, allowlist, tune, and a backtest of the tuned rule over the same logs.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+    /// Generate a realistic 90-day corpus and run the whole pipeline on it, explaining each step.
+    #[command(after_help = DEMO_EXAMPLES)]
+    Demo(DemoArgs),
+    /// Merge new logs into a saved state, report drift, rewrite the rule only when the allowlist changed.
+    #[command(after_help = REBASELINE_EXAMPLES)]
+    Rebaseline(RebaselineArgs),
     /// Write a deterministic, realistic CloudTrail corpus in the S3 layout (for tests, demos, benchmarks).
     #[command(after_help = SYNTH_EXAMPLES)]
     Synth(SynthArgs),
@@ -314,6 +323,72 @@ pub struct DetectArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The rule to tune. Default: the embedded seed rule.
+    #[arg(long, value_name = "RULE")]
+    pub rule: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub window: WindowArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub output: TuneOutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the generated corpus and the tuned rule in DIR (default: a temporary folder, deleted).
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+
+    /// Days of logs to generate.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+
+    /// Accounts to generate.
+    #[arg(long, default_value_t = 3)]
+    pub accounts: u32,
+
+    /// Random seed of the corpus.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RebaselineArgs {
+    /// The state: a baseline file (created on the first run, updated atomically after).
+    #[arg(long, value_name = "STATE.json")]
+    pub state: PathBuf,
+
+    /// The rule to rewrite when the allowlist changes (default: the embedded seed rule, with -o).
+    #[arg(long, value_name = "RULE")]
+    pub rule: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Forget days older than this, counted back from the newest event.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub forget_after: u32,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+
+    #[command(flatten)]
+    pub output: TuneOutputArgs,
+
+    /// Output format of the drift report.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
 pub struct SynthArgs {
     /// Output folder (created); the corpus goes under OUT/AWSLogs/, ground truth to OUT/ground-truth.json.
     #[arg(long, value_name = "DIR")]
@@ -384,6 +459,30 @@ Examples:
 
 Exit status: 0 no hits, 1 hits, 2 error (no valid rule, no input), 3/4 as 0/1 but some input
 or some rules were skipped (each reported on stderr).";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  trailtune run ~/trail/AWSLogs -o tuned.yml                      tune the embedded seed rule and backtest it
+  trailtune run --rule my_rule.yml ~/trail -o tuned.yml --min-days 7 --allow eu-west-1
+
+Prints the region table, the allowlist review, the rule's diff, and what the tuned rule would have
+raised over the same window (per region, account, principal). Exit 1 means the backtest has hits.";
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  trailtune demo                       90 days, 3 accounts, in a temporary folder (deleted)
+  trailtune demo --keep /tmp/demo      keep the corpus, the baseline and the tuned rule";
+
+const REBASELINE_EXAMPLES: &str = "\
+Examples:
+  trailtune rebaseline --state state.json ~/trail/AWSLogs                  first run: build the state
+  trailtune rebaseline --state state.json --rule tuned.yml --in-place ~/trail/AWSLogs/*/CloudTrail/*/2025/12
+  trailtune rebaseline --state state.json --approve eu-south-2             record a review decision
+  trailtune rebaseline --state state.json --format json new-logs/ | jq .newly_allowed
+
+New logs replace the state's counts for each (day, account, region) they cover, so re-reading the
+same logs changes nothing. Days older than --forget-after are dropped. Exit status 1: the rule was
+rewritten (with --rule/-o), or the allowlist changed (without).";
 
 const SYNTH_EXAMPLES: &str = "\
 Examples:

@@ -7,9 +7,12 @@ use crate::cli::{Cli, Command};
 use crate::exit::Status;
 
 mod allowlist;
+mod demo;
 mod detect;
 mod learn;
 mod profile;
+mod rebaseline;
+pub mod run;
 mod synth;
 pub mod tune;
 
@@ -20,6 +23,9 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Allowlist(args) => allowlist::run(args),
         Command::Tune(args) => tune::run(args),
         Command::Detect(args) => detect::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Rebaseline(args) => rebaseline::run(args),
         Command::Synth(args) => synth::run(args),
     }
 }

@@ -2,6 +2,7 @@
 //! (comfy-table), JSON, NDJSON and CSV on any `impl Write`. It decides nothing and never calls
 //! `println!`: commands hand it stdout or stderr.
 
+pub mod backtest;
 pub mod detect;
 pub mod drift;
 pub mod policy;
