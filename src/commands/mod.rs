@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command};
 use crate::exit::Status;
 
 mod allowlist;
+mod athena;
 mod learn;
 mod profile;
 mod synth;
@@ -17,5 +18,6 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Profile(args) => profile::run(args),
         Command::Allowlist(args) => allowlist::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Athena(args) => athena::run(args),
     }
 }
