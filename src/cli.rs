@@ -47,6 +47,9 @@ pub enum Command {
     /// Write a deterministic, realistic CloudTrail corpus in the S3 layout (for tests, demos, benchmarks).
     #[command(after_help = SYNTH_EXAMPLES)]
     Synth(SynthArgs),
+    /// Print Athena SQL: the baseline query (for --baseline-csv) and a rule's detection query.
+    #[command(after_help = ATHENA_EXAMPLES)]
+    Athena(AthenaArgs),
 }
 
 /// Output format shared by every command that reports.
@@ -134,6 +137,11 @@ pub struct BaselineSourceArgs {
     /// Read a baseline saved by `profile --save` (or `rebaseline`) instead of logs.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["paths"])]
     pub baseline: Option<PathBuf>,
+
+    /// Read the CSV result of the Athena baseline query (`trailtune athena baseline-sql`)
+    /// instead of logs; its window runs from its first to its last day.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "baseline"])]
+    pub baseline_csv: Option<PathBuf>,
 
     #[command(flatten)]
     pub input: InputArgs,
@@ -418,6 +426,63 @@ pub struct SynthArgs {
     #[arg(long, value_name = "DATE")]
     pub end: Option<NaiveDate>,
 }
+
+#[derive(Debug, Args)]
+pub struct AthenaArgs {
+    #[command(subcommand)]
+    pub command: AthenaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AthenaCommand {
+    /// Print the baseline query: the aggregates `profile` computes, computed by Athena. Run it,
+    /// download the result CSV and pass it to `allowlist --baseline-csv`.
+    #[command(after_help = ATHENA_EXAMPLES)]
+    BaselineSql(BaselineSqlArgs),
+    /// Print the detection query generated from a (tuned) Sigma rule's detection.
+    #[command(after_help = ATHENA_EXAMPLES)]
+    DetectSql(DetectSqlArgs),
+    /// Print an example CloudTrail table DDL with partition projection (the table the queries expect).
+    Ddl,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineSqlArgs {
+    /// The CloudTrail table (NAME or DATABASE.NAME), partitioned by `timestamp` (yyyy/MM/dd).
+    #[arg(long, value_name = "NAME")]
+    pub table: String,
+
+    /// Length of the window in days, ending today (UTC).
+    #[arg(long, value_name = "N", default_value_t = crate::baseline::DEFAULT_DAYS)]
+    pub days: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectSqlArgs {
+    /// The Sigma rule (YAML), e.g. the tuned rule.
+    #[arg(long, value_name = "RULE.yml")]
+    pub rule: PathBuf,
+
+    /// The CloudTrail table (NAME or DATABASE.NAME).
+    #[arg(long, value_name = "NAME")]
+    pub table: String,
+
+    /// Only read the last N days of partitions (default: the whole table).
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+}
+
+const ATHENA_EXAMPLES: &str = "\
+Examples:
+  trailtune athena ddl > create_table.sql                   the CloudTrail table, partition projection
+  trailtune athena baseline-sql --table cloudtrail_logs > baseline.sql   90 days (default)
+  trailtune athena baseline-sql --table security.cloudtrail_logs --days 30
+  trailtune allowlist --baseline-csv 1f0c...-query-result.csv        the downloaded Athena result
+  trailtune athena detect-sql --rule tuned.yml --table cloudtrail_logs --days 1
+
+The SQL is printed on stdout; run it in the Athena console or with `aws athena
+start-query-execution`. A rule feature SQL cannot express (re, cidr, base64, fieldref, ...) is a
+fatal error (exit status 2) naming the modifier and the selection.";
 
 const PROFILE_EXAMPLES: &str = "\
 Examples:

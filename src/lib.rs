@@ -17,11 +17,13 @@
 //! | [`baseline`] | events | partial counts, the polars profile, the baseline file | hold events |
 //! | [`regions`] | (embedded catalogue) | partition, opt-in flag per region | guess |
 //! | [`synth`] | a seed | a realistic corpus + ground truth | depend on the reader |
+//! | [`athena`] | a table name, rule YAML | Athena SQL for the baseline and for detection | talk to AWS |
 //! | [`sigma`] | rule YAML, JSON events | hits (adapter over rsigma) | know polars, clap, printing |
 //! | [`rewrite`] | rule text, new list | rule text, changed only where intended | re-serialize YAML |
 //! | [`report`] | results | tables, JSON, NDJSON, CSV on `impl Write` | decide anything |
 //! | [`commands`] | CLI values | stage configs, exit status | print directly |
 
+pub mod athena;
 pub mod atomic;
 pub mod baseline;
 pub mod cli;

@@ -5,12 +5,14 @@
 //! and only counts survive.
 
 pub mod aggregate;
+pub mod csv;
 pub mod file;
 pub mod frame;
 
 use chrono::{Days, NaiveDate};
 
 pub use aggregate::{Aggregates, Folded, InputStats, ProblemLog, Progress, fold_all};
+pub use csv::{CsvError, from_athena_csv};
 pub use file::{Baseline, BaselineError, Review};
 pub use frame::{ProfileRow, cols, frame, profile};
 

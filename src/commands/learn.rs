@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use std::collections::BTreeSet;
 
@@ -105,8 +105,23 @@ pub fn unknown_regions(baseline: &Baseline) -> Vec<String> {
     out
 }
 
-/// The baseline named by `--baseline`, or one learned from the logs now.
+/// The baseline named by `--baseline` or `--baseline-csv` (an Athena result), or one learned from
+/// the logs now.
 pub fn baseline_from(source: &BaselineSourceArgs) -> Result<Learned> {
+    if let Some(path) = &source.baseline_csv {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the Athena result", path.display()))?;
+        let baseline = baseline::from_athena_csv(&text).with_context(|| {
+            format!(
+                "{}: not the CSV result of `trailtune athena baseline-sql`",
+                path.display()
+            )
+        })?;
+        return Ok(Learned {
+            baseline,
+            problems: ProblemLog::default(),
+        });
+    }
     match &source.baseline {
         Some(path) => Ok(Learned {
             baseline: Baseline::load(path)?,

@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command};
 use crate::exit::Status;
 
 mod allowlist;
+mod athena;
 mod demo;
 mod detect;
 mod learn;
@@ -27,5 +28,6 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Demo(args) => demo::run(args),
         Command::Rebaseline(args) => rebaseline::run(args),
         Command::Synth(args) => synth::run(args),
+        Command::Athena(args) => athena::run(args),
     }
 }
