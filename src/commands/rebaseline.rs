@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use chrono::Days;
 
 use crate::baseline::{Baseline, InputStats, Window};
-use crate::cli::{RebaselineArgs, WindowArgs};
+use crate::cli::{PolicyArgs, RebaselineArgs, WindowArgs};
 use crate::commands::{learn, tune};
 use crate::drift;
 use crate::exit::Status;
@@ -74,9 +74,15 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         merged.review.rejected.insert(r);
     }
 
+    // The old allowlist as it stood: its own review decisions, not this run's.
+    let old_args = PolicyArgs {
+        approve: Vec::new(),
+        reject: Vec::new(),
+        ..args.policy.clone()
+    };
     let before = match &old {
         Some(o) => Some(
-            policy::decide(o, &learn::policy_config(&args.policy, &o.review))
+            policy::decide(o, &learn::policy_config(&old_args, &o.review))
                 .context("deciding the old allowlist")?,
         ),
         None => None,

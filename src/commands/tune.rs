@@ -135,7 +135,7 @@ pub fn plan(
     let quarantined = policy.quarantined();
     let mut provenance = vec![
         format!(
-            "tuned by trailtune {} on {date} ({} mode) from {} .. {} ({} days)",
+            "tuned by trailtune {} ({} mode) from {} .. {} ({} days)",
             env!("CARGO_PKG_VERSION"),
             match mode {
                 TuneMode::Denylist => "denylist",
@@ -189,11 +189,27 @@ pub fn tune_text(text: &str, plan: TunePlan) -> Result<Tuned> {
     if let Some(e) = loaded.errors.first() {
         bail!("the tuned rule does not load in the engine: {e}");
     }
+    // Only the provenance and `modified:` differ (a newer baseline that decides the same): the
+    // rule is up to date; leave the file as it is so cron and CI see no churn.
+    if rewritten.changed && substance(text) == substance(&rewritten.text) {
+        return Ok(Tuned {
+            plan,
+            text: text.to_string(),
+            changed: false,
+        });
+    }
     Ok(Tuned {
         plan,
         text: rewritten.text,
         changed: rewritten.changed,
     })
+}
+
+/// The rule without trailtune's provenance comments and the `modified:` line.
+fn substance(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("# trailtune:") && !l.starts_with("modified:"))
+        .collect()
 }
 
 /// Write, check or diff a tuned rule according to the output options. Returns whether the

@@ -1,129 +1,252 @@
-//! Stage 5: tune a Sigma rule without losing the author's file. Consumes the rule's text and a
-//! [`TunePlan`]; produces the new text, edited by byte spans and lines, never re-serialized (every
-//! serde YAML crate drops comments and reflows the file). `yamlpath` (tree-sitter) locates the
-//! nodes; the splices are ours. Every byte outside the region list, the managed filters, the
-//! condition, the `modified:` line and the provenance comment stays identical, and [`apply`]
-//! re-parses old and new and refuses any other difference.
+//! Lossless edit of the Sigma rule text: consumes the rule as a string plus a [`TunePlan`] and
+//! produces the rule text with only the region list, the managed exclusion filters, the
+//! condition, the provenance comment and `modified:` changed. It must never re-serialize the
+//! YAML (every YAML serializer drops comments and reflows the file): it locates byte spans with
+//! `yamlpath`, splices text into them, and then re-parses old and new with `serde_yaml` to prove
+//! that nothing else changed.
 //!
-//! Layout rules: list items keep the file's quoting (taken from the first old item) and column;
-//! a flow list stays a flow list; a scalar becomes a block list; comment lines before the first and
-//! after the last item stay; a per-item trailing comment stays with its region if the region stays,
-//! and goes with it otherwise. Managed filters are inserted just above `condition:` in the file's
-//! indentation and added to the condition as `and not NAME`; a managed filter absent from the plan
-//! is removed with its condition term. Applying a plan to its own output changes nothing.
+//! # Layout rules
+//!
+//! * **Region list (denylist mode).** The items are rendered in the quote style of the first
+//!   existing item (`'x'`, `"x"` or plain `x`). A block list keeps the column of its first `-`
+//!   (an indentless list stays indentless); a flow list stays a flow list on one line (with the
+//!   same inner padding `[ a ]` / `[a]`, and anything after it on the line, such as a comment,
+//!   is kept); a scalar `awsRegion: 'x'` becomes a block list under the key. The plan's regions
+//!   are sorted and de-duplicated.
+//! * **Comments inside a block list.** Comment lines between the key and the first item, and
+//!   everything after the last item, stay where they are. A trailing comment on an item
+//!   (`- 'ap-east-1'  # Hong Kong`) and whole-line comments directly above an item travel with
+//!   that item if its region is still in the list and are dropped with it otherwise. Blank lines
+//!   between items are dropped (the list is re-sorted, so they no longer separate anything).
+//! * **Allowlist mode.** The region key is removed from the selection together with its list
+//!   (from the key line to the last item, so comments between the key and the first item go
+//!   too); comment lines above the key and after the last item stay. A managed selection
+//!   `filter_baseline_regions: { awsRegion: [...] }` (plain `awsRegion`, even if the old key had
+//!   a modifier: an allowlist is an exact match) is added and excluded in the condition. A
+//!   selection that would be left empty is an error. A selection without a region key is
+//!   accepted in allowlist mode; in denylist mode only when the rule has `filter_baseline_regions`
+//!   (it was tuned in allowlist mode), and then `awsRegion:` is added back as the selection's last
+//!   key (after comment lines that follow its last key), so deny -> allow -> deny round-trips.
+//! * **Provenance.** `# trailtune: <line>` comments at the key's column directly above the region
+//!   key (denylist) or above `filter_baseline_regions:` (allowlist). A previous block of
+//!   `# trailtune:` lines directly above those keys is replaced, never duplicated.
+//! * **Managed filters** (`filter_global_services`, `filter_sweepers`, `filter_baseline_regions`
+//!   and every filter named in the plan). An existing one is replaced in place; a new one is
+//!   inserted before `condition:` (before any comment lines directly above it) at the column of
+//!   the other detection items. Inner keys use the selection's indentation step, values are
+//!   block lists using the region list's dash offset and quote style (or, when the region list
+//!   has none, those of the managed filters or the other lists in `detection`). A managed filter
+//!   in the file but not in the plan is removed with its condition term.
+//! * **Condition** (a plain one-line scalar). Every top-level ` and not <managed>` term is removed,
+//!   then ` and not NAME` is appended for each planned filter in plan order. A condition with a
+//!   top-level `or` is wrapped in parentheses first. A managed name used anywhere else in the
+//!   condition is an error.
+//! * **`modified:`** is set to the plan's date only when something else changed (so re-running
+//!   with the same result keeps the file byte-identical). It is replaced in place keeping its
+//!   quotes, or inserted as `modified: YYYY-MM-DD` after `date:`, else after `author:`, else
+//!   before `tags:`/`logsource:`/`detection:`.
+//!
+//! # Refused input
+//!
+//! Errors, never panics or guesses: YAML that tree-sitter or `serde_yaml` rejects (tab
+//! indentation, several documents); tags, anchors and aliases on the nodes we touch (`yamlpath`
+//! 1.26 panics on them; an anchor on the region list itself is allowed, and an alias to it would
+//! fail verification); a flow-mapping `detection` or selection; list items that are not one-line
+//! scalars; a multi-line flow list with comments inside (one without comments is collapsed onto
+//! one line); a condition that is a list, quoted or multi-line.
+//!
+//! # Line endings
+//!
+//! A file whose every line ends in CRLF is edited as LF and written back with CRLF; a file mixing
+//! LF and CRLF (or with lone CR) is rejected. A leading byte-order mark is kept.
 
+mod condition;
 mod locate;
+mod splice;
 mod verify;
 
-use chrono::NaiveDate;
+use std::collections::BTreeSet;
 
-use locate::Located;
+pub use verify::{Expected, check};
 
-/// How the tuned rule names regions.
+/// Name of the allowlist selection that replaces the region list in [`RegionMode::Allowlist`].
+pub const BASELINE_FILTER: &str = "filter_baseline_regions";
+
+/// Filter names trailtune always treats as its own, even when absent from the plan.
+pub const MANAGED_FILTERS: [&str; 3] =
+    ["filter_global_services", "filter_sweepers", BASELINE_FILTER];
+
+/// How the tuned rule expresses the region baseline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionMode {
-    /// `detection.<selection>.awsRegion` := these regions (the seed's Step 3).
+    /// Seed's Step 3: `detection.<selection>.awsRegion` := these regions (sorted, non-empty; empty
+    /// is an error: rsigma reads `[]` as a null check).
     Denylist(Vec<String>),
-    /// The selection stops listing regions; `filter_baseline_regions` holds these, and the
-    /// condition gains `and not filter_baseline_regions`.
+    /// The selection stops listing regions (its awsRegion key is removed); a selection
+    /// `filter_baseline_regions: { awsRegion: [these] }` is added and excluded with
+    /// `and not filter_baseline_regions`, so regions launched later still alert.
     Allowlist(Vec<String>),
 }
 
-/// An exclusion added to the detection and to the condition as `and not NAME`.
+/// A trailtune-managed exclusion filter (a Sigma selection excluded with `and not NAME`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
+    /// Selection name, e.g. `filter_global_services`.
     pub name: String,
-    /// field (may carry modifiers) -> values (OR); the fields are ANDed.
+    /// Field (may carry modifiers, e.g. `userIdentity.arn|startswith`) -> values (OR); fields AND.
     pub fields: Vec<(String, Vec<String>)>,
+    /// One comment line rendered as `# comment` inside the selection, above its first field.
     pub comment: Option<String>,
 }
 
-/// What to do to the rule.
+/// Everything `apply` changes in a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TunePlan {
-    /// The selection holding the region key (`selection` in the seed).
+    /// The selection holding the region key (`selection` for the seed). The key is found by its
+    /// name before any `|` (`awsRegion`, `awsRegion|contains`).
     pub selection: String,
     pub regions: RegionMode,
+    /// Managed exclusion filters, added as `and not NAME` to the condition, in this order.
     pub filters: Vec<Filter>,
-    /// Lines of the provenance comment, each rendered `# trailtune: <line>`.
+    /// Comment lines placed above the region key (or above `filter_baseline_regions`), each
+    /// rendered `# trailtune: <line>`.
     pub provenance: Vec<String>,
-    pub modified: NaiveDate,
+    pub modified: chrono::NaiveDate,
 }
 
 /// The result of [`apply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewritten {
     pub text: String,
+    /// False when the output is byte-identical to the input.
     pub changed: bool,
 }
 
-/// Filters trailtune owns: removed when the plan no longer has them.
-pub const MANAGED_FILTERS: [&str; 3] = [
-    "filter_global_services",
-    "filter_sweepers",
-    "filter_baseline_regions",
-];
-
-/// The name of the region key in a selection (before any `|modifier`).
-pub const REGION_FIELD: &str = "awsRegion";
-
-const PROVENANCE_PREFIX: &str = "# trailtune:";
-
+/// Why a rule could not be rewritten. Each variant names the YAML path and quotes the text.
 #[derive(Debug, thiserror::Error)]
 pub enum RewriteError {
     #[error("the rule is not valid YAML: {0}")]
-    Yaml(String),
-    #[error(
-        "the rule uses CRLF line endings; convert it to LF first (e.g. dos2unix) so the edit can keep every other byte"
-    )]
-    Crlf,
-    #[error("detection.{0} not found in the rule")]
-    NoSelection(String),
-    #[error("detection.{selection} has no {field} key (or {field}|modifier)")]
-    NoRegionKey { selection: String, field: String },
-    #[error("an empty region list is never written: the engine reads `[]` as 'field missing'")]
-    EmptyList,
-    #[error("cannot edit this layout: {0}")]
-    Unsupported(String),
-    #[error("internal check failed, the rule was not changed: {0}")]
-    Verification(String),
+    Parse(String),
+    #[error("key not found: {path}")]
+    KeyNotFound { path: String },
+    #[error("unsupported shape at {path}: {reason} (found {text:?})")]
+    Unsupported {
+        path: String,
+        reason: String,
+        text: String,
+    },
+    #[error("invalid tune plan: {0}")]
+    Plan(String),
+    #[error("the rewritten rule failed verification at {path}: expected {expected}, found {found}")]
+    Verification {
+        path: String,
+        expected: String,
+        found: String,
+    },
 }
 
-/// Apply `plan` to `text`.
-pub fn apply(text: &str, plan: &TunePlan) -> Result<Rewritten, RewriteError> {
-    if text.contains("\r\n") {
-        return Err(RewriteError::Crlf);
-    }
-    let list = match &plan.regions {
-        RegionMode::Denylist(r) | RegionMode::Allowlist(r) => r,
-    };
-    if list.is_empty()
-        || plan
-            .filters
-            .iter()
-            .any(|f| f.fields.iter().any(|(_, v)| v.is_empty()))
-    {
-        return Err(RewriteError::EmptyList);
-    }
-    // tree-sitter and yamlpath are not ours; a panic in them must not take the tool down.
-    let result = std::panic::catch_unwind(|| edit(text, plan));
-    let new = match result {
-        Ok(r) => r?,
-        Err(_) => {
-            return Err(RewriteError::Unsupported(
-                "the YAML locator failed on this file".into(),
-            ));
+impl RewriteError {
+    fn unsupported(path: &str, reason: impl Into<String>, text: impl Into<String>) -> Self {
+        RewriteError::Unsupported {
+            path: path.to_string(),
+            reason: reason.into(),
+            text: text.into(),
         }
+    }
+}
+
+/// Rewrites `text` according to `plan` (see the module docs for the layout rules) and verifies
+/// the result. Never writes a rule that fails verification.
+pub fn apply(text: &str, plan: &TunePlan) -> Result<Rewritten, RewriteError> {
+    let (bom, body, crlf) = split_encoding(text)?;
+    let (regions, allowlist) = validate_plan(plan)?;
+    let filters = desired_filters(plan, &regions, allowlist);
+    let managed: BTreeSet<String> = MANAGED_FILTERS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(filters.iter().map(|f| f.name.clone()))
+        .collect();
+
+    let old_value = verify::parse(&body)?;
+    // A rule tuned in allowlist mode has no region key; denylist mode puts it back.
+    let was_allowlist = old_value
+        .get("detection")
+        .is_some_and(|d| d.get(BASELINE_FILTER).is_some());
+    let region_key = locate::region_key(&old_value, &plan.selection, allowlist || was_allowlist)?;
+    let style = locate::style(
+        &body,
+        &old_value,
+        &plan.selection,
+        region_key.as_deref(),
+        &managed,
+    )?;
+
+    let mut new = body.clone();
+    let mut route = vec!["detection".to_string(), plan.selection.clone()];
+    match (&region_key, allowlist) {
+        (Some(key), true) => {
+            route.push(key.clone());
+            new = splice::remove_region_key(&new, &route)?;
+        }
+        (Some(key), false) => {
+            route.push(key.clone());
+            new = splice::replace_region_list(&new, &route, &regions, &plan.provenance, &style)?;
+        }
+        (None, false) => {
+            new = splice::insert_region_key(&new, &route, &regions, &plan.provenance, &style)?;
+        }
+        (None, true) => {}
+    }
+    let region_key = match (region_key, allowlist) {
+        (None, false) => Some(splice::REGION_KEY.to_string()),
+        (key, _) => key,
     };
-    verify::check(text, &new, plan)?;
+    let baseline_provenance: &[String] = if allowlist { &plan.provenance } else { &[] };
+    new = splice::managed_filters(&new, &managed, &filters, baseline_provenance, &style)?;
+
+    let old_condition = locate::condition(&old_value)?;
+    let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
+    let new_condition = condition::rewrite(&old_condition, &managed, &names)?;
+    new = splice::replace_condition(&new, &new_condition)?;
+
+    let changed = new != body;
+    let modified = plan.modified.format("%Y-%m-%d").to_string();
+    if changed {
+        new = splice::set_modified(&new, &modified)?;
+    }
+
+    let expected = Expected {
+        modified: changed.then_some(modified),
+        selection: plan.selection.clone(),
+        region_key: region_key.map(|k| (k, (!allowlist).then(|| regions.clone()))),
+        removed: managed.into_iter().collect(),
+        filters: filters
+            .iter()
+            .map(|f| (f.name.clone(), f.fields.clone()))
+            .collect(),
+        condition: new_condition,
+    };
+    verify::check(&body, &new, &expected)?;
+
+    let mut out = String::with_capacity(new.len() + new.len() / 16 + 3);
+    out.push_str(bom);
+    if crlf {
+        out.push_str(&new.replace('\n', "\r\n"));
+    } else {
+        out.push_str(&new);
+    }
     Ok(Rewritten {
-        changed: new != text,
-        text: new,
+        changed: out != text,
+        text: out,
     })
 }
 
-/// A unified diff (3 lines of context).
+/// A unified diff of `old` -> `new` with three lines of context, headed `--- old_name` /
+/// `+++ new_name`; empty when the texts are equal.
 pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
+    if old == new {
+        return String::new();
+    }
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
@@ -131,70 +254,108 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
         .to_string()
 }
 
-fn edit(text: &str, plan: &TunePlan) -> Result<String, RewriteError> {
-    let mut filters = plan.filters.clone();
-    let mut text = text.to_string();
-    let layout = Located::new(&text)?.layout(&plan.selection)?;
-
-    // 1. Remove every managed filter (and its condition term); the plan's are re-added below.
-    let mut managed: Vec<String> = MANAGED_FILTERS.iter().map(|s| s.to_string()).collect();
-    managed.extend(filters.iter().map(|f| f.name.clone()));
-    for name in &managed {
-        text = Located::new(&text)?.remove_detection_item(name)?;
+/// Splits off a byte-order mark and converts all-CRLF text to LF. Mixed endings are rejected.
+fn split_encoding(text: &str) -> Result<(&str, String, bool), RewriteError> {
+    let (bom, rest) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
+    if !rest.contains('\r') {
+        return Ok((bom, rest.to_string(), false));
     }
-    text = Located::new(&text)?.rewrite_condition(&managed, &[])?;
-
-    // 2. The region list.
-    match &plan.regions {
-        RegionMode::Denylist(regions) => {
-            text = Located::new(&text)?.replace_region_list(&plan.selection, regions, &layout)?;
-            text = Located::new(&text)?.set_provenance(&plan.selection, &plan.provenance)?;
-        }
-        RegionMode::Allowlist(regions) => {
-            text = Located::new(&text)?.remove_region_key(&plan.selection)?;
-            filters.push(Filter {
-                name: "filter_baseline_regions".to_string(),
-                fields: vec![(REGION_FIELD.to_string(), regions.clone())],
-                comment: None,
-            });
-        }
-    }
-
-    // 3. Managed filters above `condition:`, and their terms in it.
-    if !filters.is_empty() {
-        let provenance = match plan.regions {
-            RegionMode::Allowlist(_) => plan.provenance.as_slice(),
-            RegionMode::Denylist(_) => &[],
-        };
-        text = Located::new(&text)?.insert_filters(&filters, &layout, provenance)?;
-        let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
-        text = Located::new(&text)?.rewrite_condition(&managed, &names)?;
-    }
-
-    // 4. modified:
-    text = Located::new(&text)?.set_modified(plan.modified)?;
-    Ok(text)
-}
-
-/// Render a scalar in a quoting style: `'x'`, `"x"` or plain.
-fn quote(value: &str, style: char) -> String {
-    match style {
-        '\'' => format!("'{}'", value.replace('\'', "''")),
-        '"' => format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")),
-        _ if needs_quotes(value) => format!("'{}'", value.replace('\'', "''")),
-        _ => value.to_string(),
+    let crlf = rest.matches("\r\n").count();
+    let lf = rest.matches('\n').count();
+    let cr = rest.matches('\r').count();
+    if crlf == lf && crlf == cr {
+        Ok((bom, rest.replace("\r\n", "\n"), true))
+    } else {
+        Err(RewriteError::unsupported(
+            "(file)",
+            "mixed line endings (every line must end in LF, or every line in CRLF)",
+            format!("{crlf} CRLF, {} LF, {} lone CR", lf - crlf, cr - crlf),
+        ))
     }
 }
 
-fn needs_quotes(v: &str) -> bool {
-    v.is_empty()
-        || v.starts_with(|c: char| "*&!|>'\"%@`#-?:,[]{} ".contains(c))
-        || v.contains(": ")
-        || v.contains(" #")
-        || v.ends_with(' ')
-        || matches!(
-            v.to_ascii_lowercase().as_str(),
-            "null" | "true" | "false" | "yes" | "no" | "~"
-        )
-        || v.parse::<f64>().is_ok()
+/// Checks the plan and returns its regions sorted and de-duplicated, and whether it is an allowlist.
+fn validate_plan(plan: &TunePlan) -> Result<(Vec<String>, bool), RewriteError> {
+    let (list, allowlist) = match &plan.regions {
+        RegionMode::Denylist(l) => (l, false),
+        RegionMode::Allowlist(l) => (l, true),
+    };
+    if list.is_empty() {
+        return Err(RewriteError::Plan(
+            "the region list is empty (rsigma reads an empty list as a null check)".into(),
+        ));
+    }
+    let bad_text = |s: &str| s.is_empty() || s.chars().any(char::is_control);
+    if let Some(r) = list.iter().find(|r| bad_text(r)) {
+        return Err(RewriteError::Plan(format!("invalid region {r:?}")));
+    }
+    let is_name = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    };
+    let mut seen = BTreeSet::new();
+    for f in &plan.filters {
+        if !is_name(&f.name) || f.name == plan.selection || f.name == "condition" {
+            return Err(RewriteError::Plan(format!(
+                "invalid filter name {:?}",
+                f.name
+            )));
+        }
+        if !seen.insert(f.name.as_str()) || (allowlist && f.name == BASELINE_FILTER) {
+            return Err(RewriteError::Plan(format!(
+                "filter {:?} given twice",
+                f.name
+            )));
+        }
+        let fields: BTreeSet<&str> = f.fields.iter().map(|(k, _)| k.as_str()).collect();
+        if fields.len() != f.fields.len() {
+            return Err(RewriteError::Plan(format!(
+                "filter {:?} lists a field twice",
+                f.name
+            )));
+        }
+        if f.fields.is_empty() || f.fields.iter().any(|(_, v)| v.is_empty()) {
+            return Err(RewriteError::Plan(format!(
+                "filter {:?} has no fields or a field without values",
+                f.name
+            )));
+        }
+        let texts = f
+            .fields
+            .iter()
+            .flat_map(|(k, v)| std::iter::once(k).chain(v));
+        if let Some(t) = texts.chain(&f.comment).find(|t| bad_text(t)) {
+            return Err(RewriteError::Plan(format!(
+                "filter {:?} contains an empty or multi-line text {t:?}",
+                f.name
+            )));
+        }
+    }
+    if let Some(p) = plan.provenance.iter().find(|p| p.contains(['\n', '\r'])) {
+        return Err(RewriteError::Plan(format!(
+            "provenance line spans lines: {p:?}"
+        )));
+    }
+    let mut regions = list.clone();
+    regions.sort();
+    regions.dedup();
+    Ok((regions, allowlist))
+}
+
+/// The filters the output must contain, in condition order (baseline first in allowlist mode).
+fn desired_filters(plan: &TunePlan, regions: &[String], allowlist: bool) -> Vec<Filter> {
+    let mut out = Vec::new();
+    if allowlist {
+        out.push(Filter {
+            name: BASELINE_FILTER.to_string(),
+            fields: vec![("awsRegion".to_string(), regions.to_vec())],
+            comment: Some("Regions in the organization's learned baseline".to_string()),
+        });
+    }
+    out.extend(plan.filters.iter().cloned());
+    out
 }

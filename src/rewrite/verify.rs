@@ -1,180 +1,221 @@
-//! The rewrite's safety net: re-parse the old and the new text and require that they differ only
-//! where the plan says (the region key, the managed filters, the condition, `modified`), and that
-//! those now hold exactly what the plan asked for. A rewrite that fails this is never written.
+//! Proof that an edit changed only what it meant to: consumes the old and new rule text and an
+//! [`Expected`] description of the intended changes, re-parses both with `serde_yaml`, applies
+//! the intended changes to the old value and requires the result to equal the new value. It
+//! reports the first YAML path that differs. It must not look at layout (that is the goldens' job).
 
 use serde_yaml::{Mapping, Value};
 
-use super::{MANAGED_FILTERS, REGION_FIELD, RegionMode, RewriteError, TunePlan};
+use super::RewriteError;
+use super::locate::short;
 
-fn parse(text: &str, which: &str) -> Result<Value, RewriteError> {
-    serde_yaml::from_str(text)
-        .map_err(|e| RewriteError::Verification(format!("the {which} rule does not parse: {e}")))
+/// A selection's fields -> values, as in [`super::Filter::fields`].
+pub type Fields = Vec<(String, Vec<String>)>;
+
+/// The changes `apply` intends; everything else must be equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// New `modified` value, or `None` when it must be unchanged.
+    pub modified: Option<String>,
+    /// The selection holding the region key.
+    pub selection: String,
+    /// The region key and its new list (`None`: the key is removed); `None`: no region key.
+    pub region_key: Option<(String, Option<Vec<String>>)>,
+    /// Detection items removed before `filters` are (re)added.
+    pub removed: Vec<String>,
+    /// Detection items added: name -> field -> values.
+    pub filters: Vec<(String, Fields)>,
+    /// The new `detection.condition`.
+    pub condition: String,
 }
 
-fn detection_mut(v: &mut Value) -> Option<&mut Mapping> {
-    v.get_mut("detection")?.as_mapping_mut()
+/// Parses a whole rule.
+pub fn parse(text: &str) -> Result<Value, RewriteError> {
+    serde_yaml::from_str(text).map_err(|e| RewriteError::Parse(e.to_string()))
 }
 
-fn region_key(sel: &Value) -> Option<String> {
-    sel.as_mapping()?
-        .keys()
-        .filter_map(Value::as_str)
-        .find(|k| k.split('|').next() == Some(REGION_FIELD))
-        .map(str::to_string)
+fn strings(values: &[String]) -> Value {
+    Value::Sequence(values.iter().cloned().map(Value::String).collect())
 }
 
-/// Remove what the plan may change, so the rest can be compared.
-fn strip(mut v: Value, plan: &TunePlan) -> Value {
-    if let Some(m) = v.as_mapping_mut() {
-        m.remove("modified");
+fn key(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// Checks that `new` equals `old` with exactly the changes in `expected`.
+pub fn check(old: &str, new: &str, expected: &Expected) -> Result<(), RewriteError> {
+    let mut want = parse(old)?;
+    let got = serde_yaml::from_str::<Value>(new).map_err(|e| RewriteError::Verification {
+        path: "(document)".into(),
+        expected: "valid YAML".into(),
+        found: e.to_string(),
+    })?;
+    let missing = |path: &str| RewriteError::Verification {
+        path: path.into(),
+        expected: "a mapping".into(),
+        found: "something else in the old rule".into(),
+    };
+
+    let top = want.as_mapping_mut().ok_or_else(|| missing("(document)"))?;
+    if let Some(m) = &expected.modified {
+        top.insert(key("modified"), key(m));
     }
-    if let Some(d) = detection_mut(&mut v) {
-        d.remove("condition");
-        for name in MANAGED_FILTERS
-            .iter()
-            .map(|s| s.to_string())
-            .chain(plan.filters.iter().map(|f| f.name.clone()))
-        {
-            d.remove(name.as_str());
-        }
-        if let Some(sel) = d.get_mut(plan.selection.as_str())
-            && let Some(key) = region_key(sel)
-            && let Some(m) = sel.as_mapping_mut()
-        {
-            m.remove(key.as_str());
+    let det = top
+        .get_mut("detection")
+        .and_then(Value::as_mapping_mut)
+        .ok_or_else(|| missing("detection"))?;
+    if let Some((k, list)) = &expected.region_key {
+        let sel = det
+            .get_mut(expected.selection.as_str())
+            .and_then(Value::as_mapping_mut)
+            .ok_or_else(|| missing(&format!("detection.{}", expected.selection)))?;
+        match list {
+            Some(list) => {
+                sel.insert(key(k), strings(list));
+            }
+            None => {
+                sel.remove(k.as_str());
+            }
         }
     }
-    v
+    for name in &expected.removed {
+        det.remove(name.as_str());
+    }
+    for (name, fields) in &expected.filters {
+        let mut m = Mapping::new();
+        for (field, values) in fields {
+            m.insert(key(field), strings(values));
+        }
+        det.insert(key(name), Value::Mapping(m));
+    }
+    det.insert(key("condition"), key(&expected.condition));
+
+    match first_difference(&want, &got, "") {
+        None => Ok(()),
+        Some((path, expected, found)) => Err(RewriteError::Verification {
+            path,
+            expected,
+            found,
+        }),
+    }
 }
 
-/// The first path where two values differ.
-fn first_difference(a: &Value, b: &Value, path: &str) -> String {
-    match (a, b) {
-        (Value::Mapping(x), Value::Mapping(y)) => {
-            for (k, va) in x {
-                let name = format!("{path}.{}", k.as_str().unwrap_or("?"));
-                match y.get(k) {
-                    Some(vb) if va != vb => return first_difference(va, vb, &name),
-                    None => return format!("{name} (removed)"),
-                    _ => {}
+fn join(path: &str, k: &Value) -> String {
+    let k = k.as_str().map_or_else(|| short(k), str::to_string);
+    if path.is_empty() {
+        k
+    } else {
+        format!("{path}.{k}")
+    }
+}
+
+/// The first path where `want` and `got` differ, with both sides rendered short.
+fn first_difference(want: &Value, got: &Value, path: &str) -> Option<(String, String, String)> {
+    if want == got {
+        return None;
+    }
+    let here = || {
+        let p = if path.is_empty() { "(document)" } else { path };
+        Some((p.to_string(), short(want), short(got)))
+    };
+    match (want, got) {
+        (Value::Mapping(w), Value::Mapping(g)) => {
+            for (k, wv) in w {
+                match g.get(k) {
+                    None => return Some((join(path, k), short(wv), "(absent)".into())),
+                    Some(gv) => {
+                        if let Some(d) = first_difference(wv, gv, &join(path, k)) {
+                            return Some(d);
+                        }
+                    }
                 }
             }
-            y.keys()
-                .find(|k| !x.contains_key(*k))
-                .map(|k| format!("{path}.{} (added)", k.as_str().unwrap_or("?")))
-                .unwrap_or_else(|| path.to_string())
+            g.iter()
+                .find(|(k, _)| !w.contains_key(*k))
+                .map(|(k, gv)| (join(path, k), "(absent)".into(), short(gv)))
+                .or_else(here)
         }
-        _ => path.to_string(),
-    }
-}
-
-fn strings(v: Option<&Value>) -> Option<Vec<String>> {
-    match v? {
-        Value::Sequence(items) => items
+        (Value::Sequence(w), Value::Sequence(g)) if w.len() == g.len() => w
             .iter()
-            .map(|i| i.as_str().map(str::to_string))
-            .collect(),
-        Value::String(s) => Some(vec![s.clone()]),
-        _ => None,
+            .zip(g)
+            .enumerate()
+            .find_map(|(i, (wv, gv))| first_difference(wv, gv, &format!("{path}[{i}]")))
+            .or_else(here),
+        _ => here(),
     }
-}
-
-pub(super) fn check(old: &str, new: &str, plan: &TunePlan) -> Result<(), RewriteError> {
-    let old_v = parse(old, "original")?;
-    let new_v = parse(new, "rewritten")?;
-    let fail = |msg: String| Err(RewriteError::Verification(msg));
-    let (a, b) = (strip(old_v, plan), strip(new_v.clone(), plan));
-    if a != b {
-        return fail(format!(
-            "{} changed unexpectedly",
-            first_difference(&a, &b, "")
-        ));
-    }
-    let detection = new_v.get("detection");
-    let selection = detection.and_then(|d| d.get(plan.selection.as_str()));
-    let key = selection.and_then(region_key);
-    match &plan.regions {
-        RegionMode::Denylist(regions) => {
-            let got = strings(key.as_ref().and_then(|k| selection?.get(k.as_str())));
-            if got.as_ref() != Some(regions) {
-                return fail(format!("the region list reads back as {got:?}"));
-            }
-        }
-        RegionMode::Allowlist(regions) => {
-            if key.is_some() {
-                return fail("the region key is still in the selection".into());
-            }
-            let got = strings(
-                detection
-                    .and_then(|d| d.get("filter_baseline_regions"))
-                    .and_then(|f| f.get(REGION_FIELD)),
-            );
-            if got.as_ref() != Some(regions) {
-                return fail(format!("filter_baseline_regions reads back as {got:?}"));
-            }
-        }
-    }
-    let condition = detection
-        .and_then(|d| d.get("condition"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    for f in &plan.filters {
-        for (field, values) in &f.fields {
-            let got = strings(
-                detection
-                    .and_then(|d| d.get(f.name.as_str()))
-                    .and_then(|x| x.get(field.as_str())),
-            );
-            if got.as_ref() != Some(values) {
-                return fail(format!("{}.{field} reads back as {got:?}", f.name));
-            }
-        }
-        if !condition.contains(&format!("not {}", f.name)) {
-            return fail(format!("the condition lacks 'not {}'", f.name));
-        }
-    }
-    let modified = new_v.get("modified").and_then(Value::as_str);
-    if modified != Some(plan.modified.format("%Y-%m-%d").to_string().as_str()) {
-        return fail(format!("modified reads back as {modified:?}"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn plan() -> TunePlan {
-        TunePlan {
+    const OLD: &str = "title: t\nmodified: 2025-01-01\ndetection:\n  selection:\n    eventSource: '*'\n    awsRegion:\n      - 'a'\n  filter_x:\n    eventName: 'E'\n  condition: selection and not filter_x\nlevel: medium\n";
+
+    fn expected() -> Expected {
+        Expected {
+            modified: Some("2026-02-03".into()),
             selection: "selection".into(),
-            regions: RegionMode::Denylist(vec!["ap-east-1".into()]),
+            region_key: Some(("awsRegion".into(), Some(vec!["b".into(), "c".into()]))),
+            removed: vec![],
             filters: vec![],
-            provenance: vec![],
-            modified: "2026-01-02".parse().unwrap(),
+            condition: "selection and not filter_x".into(),
         }
     }
 
-    const OLD: &str = "title: t\nmodified: 2025-01-01\ndetection:\n  selection:\n    awsRegion:\n      - x\n  condition: selection\n";
-
     #[test]
     fn accepts_the_intended_change() {
-        let new = "title: t\nmodified: 2026-01-02\ndetection:\n  selection:\n    awsRegion:\n      - ap-east-1\n  condition: selection\n";
-        check(OLD, new, &plan()).unwrap();
+        let new = OLD
+            .replace("2025-01-01", "2026-02-03")
+            .replace("      - 'a'\n", "      - 'b'\n      - c\n");
+        check(OLD, &new, &expected()).unwrap();
     }
 
     #[test]
-    fn catches_a_wrong_splice() {
-        let new = "title: T\nmodified: 2026-01-02\ndetection:\n  selection:\n    awsRegion:\n      - ap-east-1\n  condition: selection\n";
-        let err = check(OLD, new, &plan()).unwrap_err().to_string();
-        assert!(err.contains(".title changed"), "{err}");
-        let new = "title: t\nmodified: 2026-01-02\ndetection:\n  selection:\n    awsRegion:\n      - ap-east-2\n  condition: selection\n";
+    fn catches_a_splice_that_ate_a_neighbour() {
+        // The list was replaced, but the splice also swallowed the filter's key line.
+        let new = OLD
+            .replace("2025-01-01", "2026-02-03")
+            .replace("      - 'a'\n  filter_x:\n", "      - 'b'\n      - 'c'\n");
+        match check(OLD, &new, &expected()) {
+            Err(RewriteError::Verification { path, .. }) => {
+                assert!(path.starts_with("detection."), "{path}")
+            }
+            other => panic!("expected a verification error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn catches_an_unintended_change_elsewhere() {
+        let new = OLD
+            .replace("2025-01-01", "2026-02-03")
+            .replace("      - 'a'\n", "      - 'b'\n      - 'c'\n")
+            .replace("level: medium", "level: high");
+        match check(OLD, &new, &expected()) {
+            Err(RewriteError::Verification {
+                path,
+                expected,
+                found,
+            }) => {
+                assert_eq!(path, "level");
+                assert_eq!((expected.as_str(), found.as_str()), ("medium", "high"));
+            }
+            other => panic!("expected a verification error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn catches_a_wrong_list_and_broken_yaml() {
+        let wrong = OLD
+            .replace("2025-01-01", "2026-02-03")
+            .replace("      - 'a'\n", "      - 'b'\n");
+        let err = check(OLD, &wrong, &expected()).unwrap_err();
         assert!(
-            check(OLD, new, &plan())
-                .unwrap_err()
-                .to_string()
-                .contains("reads back")
+            err.to_string().contains("detection.selection.awsRegion"),
+            "{err}"
         );
-        let new = "title: t\nmodified: 2026-01-02\ndetection:\n  selection:\n    awsRegion:\n    - ap-east-1\n   condition: selection\n";
-        assert!(check(OLD, new, &plan()).is_err());
+        let broken = OLD.replace("    awsRegion:\n", "    awsRegion: - x\n");
+        assert!(matches!(
+            check(OLD, &broken, &expected()),
+            Err(RewriteError::Verification { .. })
+        ));
     }
 }
