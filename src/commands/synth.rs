@@ -42,5 +42,14 @@ pub fn run(args: SynthArgs) -> Result<Status> {
         decoys = truth.decoys.len(),
         truth_path = cfg.out.join("ground-truth.json").display(),
     );
+    if let Some(mb) = cfg.size_mb
+        && truth.bytes_uncompressed as f64 > mb as f64 * 1e6 * 1.25
+    {
+        eprintln!(
+            "trailtune synth: --size {mb} is below this window's floor: the daily sweeps of every \
+             default region alone make about {:.0} MB; use fewer --days or --accounts for less",
+            truth.bytes_uncompressed as f64 / 1e6
+        );
+    }
     Ok(Status::Clean)
 }

@@ -139,6 +139,7 @@ impl Corpus {
 
     /// `--size`: the events per day that give about `mb` MB, from the measured size of a sample
     /// (every account, the first week) at two volumes (bytes = fixed part + per-event part).
+    /// At least 1: below the fixed part (sweeps, injections) the corpus cannot shrink.
     fn events_for_size(&self, mb: u64) -> Result<u32, SynthError> {
         const PROBE: u32 = 1_000;
         let (low, high) = (self.org(0), self.org(PROBE));
@@ -158,7 +159,7 @@ impl Corpus {
         let fixed_total = fixed as f64 / samples * tasks;
         let per_unit = variable as f64 / samples * tasks / f64::from(PROBE);
         let wanted = mb as f64 * 1e6 - fixed_total;
-        Ok((wanted / per_unit).clamp(0.0, 10_000_000.0).round() as u32)
+        Ok((wanted / per_unit).clamp(1.0, 10_000_000.0).round() as u32)
     }
 }
 
