@@ -1,5 +1,5 @@
 //! Fold events into counts keyed by (day, account, region, event source, identity type,
-//! principal, origin, failed, read-only). Each file is folded into its own [`Partial`] on a rayon
+//! principal, origin, failed, read-only). Each file is folded into its own partial [`Aggregates`] on a rayon
 //! worker, partials are merged, and nothing but the counts is kept: memory grows with the number
 //! of distinct keys, never with the number of events. Problems are logged with a cap per run so
 //! that a flood of bad records cannot grow memory either.

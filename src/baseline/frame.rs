@@ -114,7 +114,7 @@ pub fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// Group the frame by `key` (one of the [`cols`] names) and compute the profile columns. Rows
+/// Group the frame by `key` (one of the [`cols`](mod@cols) names) and compute the profile columns. Rows
 /// are sorted by events (descending), then key.
 pub fn profile(df: &DataFrame, key: &str) -> PolarsResult<Vec<ProfileRow>> {
     let out = df
