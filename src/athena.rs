@@ -201,6 +201,7 @@ WITH events AS (
     NULLIF(useridentity.arn, '') AS arn,
     NULLIF(useridentity.principalid, '') AS principal_id,
     NULLIF(useridentity.invokedby, '') AS invoked_by,
+    NULLIF(useridentity.accountid, '') AS identity_account,
     NULLIF(useridentity.sessioncontext.sessionissuer.arn, '') AS issuer_arn
   FROM {table}
   WHERE {partition}
@@ -214,6 +215,8 @@ keyed AS (
     COALESCE(identity_type, '{NO_IDENTITY_TYPE}') AS identity_type,
     CASE
       WHEN identity_type = 'AWSService' AND invoked_by IS NOT NULL THEN invoked_by
+      WHEN identity_type = 'AWSAccount' AND arn IS NULL AND identity_account IS NOT NULL
+        THEN concat('aws-account:', identity_account)
       WHEN issuer_arn IS NOT NULL THEN issuer_arn
       WHEN arn IS NOT NULL THEN regexp_replace(arn, '^(.*?:assumed-role/[^/]*)/.*$', '$1')
       ELSE COALESCE(principal_id, invoked_by, '{UNKNOWN_PRINCIPAL}')

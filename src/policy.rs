@@ -137,10 +137,10 @@ impl fmt::Display for Class {
 pub enum Decision {
     /// In the allowlist: normal for this organization.
     Allow,
-    /// Not in the allowlist: activity there alerts.
-    Unusual,
     /// Enough evidence, but suspicious evidence: not admitted until a person approves it.
     Quarantined,
+    /// Not in the allowlist: activity there alerts.
+    Unusual,
 }
 
 impl fmt::Display for Decision {
@@ -362,7 +362,14 @@ pub fn decide(
             let s = stats.get(&code);
             let events = s.map_or(0, |s| s.events);
             let class = classify(s, config);
-            let (decision, pinned, reason) = judge(&code, s, class, config, quarantine_from);
+            let (decision, pinned, mut reason) = judge(&code, s, class, config, quarantine_from);
+            let all_events = all_by_region.get(code.as_str()).copied().unwrap_or(0);
+            if s.is_none() && !pinned && all_events > 0 {
+                reason = format!(
+                    "no evidence of normal use (its {} events were all left out of learning)",
+                    crate::report::thousands(all_events)
+                );
+            }
             RegionDecision {
                 class,
                 decision,
@@ -374,7 +381,7 @@ pub fn decide(
                 principals: s.map_or(0, |s| s.principals),
                 first_seen: s.map(|s| s.first_seen),
                 last_seen: s.map(|s| s.last_seen),
-                all_events: all_by_region.get(code.as_str()).copied().unwrap_or(0),
+                all_events,
                 global_events: global_by_region.get(code.as_str()).copied().unwrap_or(0),
                 in_catalogue: catalogue.is_some(),
                 opt_in: catalogue.is_some_and(|c| c.opt_in),
@@ -490,7 +497,9 @@ fn judge(
             false,
             format!(
                 "{} events on {} days by {} principals",
-                s.events, s.active_days, s.principals
+                crate::report::thousands(s.events),
+                s.active_days,
+                s.principals
             ),
         );
     }

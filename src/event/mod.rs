@@ -161,6 +161,8 @@ pub struct Identity<'a> {
     pub principal_id: Text<'a>,
     #[serde(borrow, default, rename = "invokedBy")]
     pub invoked_by: Text<'a>,
+    #[serde(borrow, default, rename = "accountId")]
+    pub account_id: Text<'a>,
     #[serde(borrow, default, rename = "userName")]
     pub user_name: Text<'a>,
     #[serde(borrow, default, rename = "sessionContext")]
@@ -303,6 +305,13 @@ impl<'a> Event<'a> {
         if let (Some("AWSService"), Some(by)) = (id.kind.get(), id.invoked_by.get()) {
             return Cow::Borrowed(by);
         }
+        // A caller from another account: its principalId is an opaque role id plus a session
+        // name; the stable fact is the account.
+        if let (Some("AWSAccount"), None, Some(account)) =
+            (id.kind.get(), id.arn.get(), id.account_id.get())
+        {
+            return Cow::Owned(format!("aws-account:{account}"));
+        }
         if let Some(issuer) = id
             .session_context
             .as_ref()
@@ -406,6 +415,11 @@ mod tests {
         .unwrap();
         assert_eq!(ev.principal(), "lambda.amazonaws.com");
         assert_eq!(Event::parse("{}").unwrap().principal(), UNKNOWN_PRINCIPAL);
+        let ev = Event::parse(
+            r#"{"userIdentity":{"type":"AWSAccount","principalId":"AROAX:s","accountId":"222"}}"#,
+        )
+        .unwrap();
+        assert_eq!(ev.principal(), "aws-account:222");
     }
 
     #[test]
