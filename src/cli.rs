@@ -381,6 +381,10 @@ pub struct RebaselineArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
+    /// Merge the result of `trailtune athena baseline-sql` (CSV as Athena writes it) instead of logs.
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub baseline_csv: Option<PathBuf>,
+
     /// Forget days older than this, counted back from the newest event.
     #[arg(long, value_name = "DAYS", default_value_t = 90)]
     pub forget_after: u32,

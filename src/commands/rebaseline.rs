@@ -21,7 +21,13 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
     } else {
         None
     };
-    let newer = if args.input.paths.is_empty() {
+    let newer = if let Some(csv) = &args.baseline_csv {
+        let source = crate::cli::BaselineSourceArgs {
+            baseline_csv: Some(csv.clone()),
+            ..Default::default()
+        };
+        Some(learn::baseline_from(&source)?)
+    } else if args.input.paths.is_empty() {
         None
     } else {
         let window = WindowArgs {

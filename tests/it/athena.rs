@@ -83,7 +83,7 @@ fn ddl_has_partition_projection() {
 }
 
 /// A saved baseline's rows as Athena writes a query result: quoted header, every field quoted.
-fn athena_csv(baseline_json: &Path) -> String {
+pub fn athena_csv(baseline_json: &Path) -> String {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(baseline_json).unwrap()).unwrap();
     let quote = |v: &Value| {

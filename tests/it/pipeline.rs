@@ -456,3 +456,47 @@ fn rebaseline_is_idempotent_and_keeps_review_decisions() {
         String::from_utf8_lossy(&after.stderr)
     );
 }
+
+#[test]
+fn synth_corpus_through_athena_csv_gives_the_same_allowlist_and_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("athena.csv");
+    std::fs::write(&csv, crate::athena::athena_csv(&corpus().baseline)).unwrap();
+    let allow = |args: &[&std::ffi::OsStr]| -> Value {
+        let out = trailtune()
+            .args(["allowlist", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let from_logs = allow(&[logs().as_os_str()]);
+    let from_csv = allow(&["--baseline-csv".as_ref(), csv.as_os_str()]);
+    assert_eq!(from_logs["allowlist"], from_csv["allowlist"]);
+    assert_eq!(from_logs["quarantined"], from_csv["quarantined"]);
+    assert_eq!(from_logs["sweepers"], from_csv["sweepers"]);
+    // rebaseline accepts the CSV too, and builds the same state as the logs.
+    let state_logs = dir.path().join("a.json");
+    let state_csv = dir.path().join("b.json");
+    trailtune()
+        .args(["rebaseline", "--no-progress", "--state"])
+        .arg(&state_logs)
+        .arg(logs())
+        .output()
+        .unwrap();
+    let out = trailtune()
+        .args(["rebaseline", "--state"])
+        .arg(&state_csv)
+        .arg("--baseline-csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = trailtune::baseline::Baseline::load(&state_logs).unwrap();
+    let b = trailtune::baseline::Baseline::load(&state_csv).unwrap();
+    assert_eq!(a.aggregates.rows(), b.aggregates.rows());
+}
