@@ -13,12 +13,13 @@ SIZE=${1:-1000}
 DIR=${2:-/tmp/trailtune-bench-$SIZE}
 RUNS=${3:-3}
 cargo build --release --quiet
-BIN=target/release/trailtune
+BIN=${CARGO_TARGET_DIR:-target}/release/trailtune
 if [ ! -f "$DIR/ground-truth.json" ]; then
   /usr/bin/time -f "synth: %e s, %M KB max RSS" "$BIN" synth --out "$DIR" --size "$SIZE" --seed 42 --end 2025-11-27
 fi
 LIST=$(mktemp)
-trap 'rm -f "$LIST"' EXIT
+TF=$(mktemp)
+trap 'rm -f "$LIST" "$TF"' EXIT
 find "$DIR/AWSLogs" -type f -name '*.json.gz' -print0 | sort -z > "$LIST"
 FILES=$(tr -cd '\0' < "$LIST" | wc -c)
 GZ_MB=$(xargs -0 cat < "$LIST" | wc -c | awk '{printf "%.1f", $1/1e6}')
@@ -33,7 +34,8 @@ bench() {
   local times=() rss=()
   for _ in $(seq "$RUNS"); do
     local out
-    out=$( { /usr/bin/time -f "%e %M" bash -c "$*" > /dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -f "%e %M" -o "$TF" bash -c "$*" > /dev/null 2>&1 || true
+    out=$(tail -1 "$TF")
     times+=("${out% *}"); rss+=("${out#* }")
   done
   local t r

@@ -399,6 +399,9 @@ pub fn fold_source(source: &Source) -> Folded {
     folded
 }
 
+/// How many files are folded between two merges.
+const FOLD_CHUNK: usize = 256;
+
 /// Fold every source in parallel and merge. With `strict`, the first problem (in source order)
 /// is returned as an error.
 pub fn fold_all(
@@ -406,23 +409,28 @@ pub fn fold_all(
     strict: bool,
     progress: &dyn Progress,
 ) -> Result<Folded, Problem> {
-    let partials: Vec<Folded> = sources
-        .par_iter()
-        .map(|source| {
-            let folded = fold_source(source);
-            progress.file_done(folded.stats.bytes, folded.stats.events as usize);
-            folded
-        })
-        .collect();
+    // Files are folded in parallel a chunk at a time and merged in source order, so at most a
+    // chunk of partials is alive at once (memory stays bounded by distinct keys) and problems are
+    // reported in a deterministic order.
     let mut all = Folded::default();
-    for partial in partials {
-        if let (true, Some(p)) = (strict, partial.problems.shown.first()) {
-            return Err(p.clone());
+    for chunk in sources.chunks(FOLD_CHUNK) {
+        let partials: Vec<Folded> = chunk
+            .par_iter()
+            .map(|source| {
+                let folded = fold_source(source);
+                progress.file_done(folded.stats.bytes, folded.stats.events as usize);
+                folded
+            })
+            .collect();
+        for partial in partials {
+            if let (true, Some(p)) = (strict, partial.problems.shown.first()) {
+                return Err(p.clone());
+            }
+            all.aggregates.merge(&partial.aggregates);
+            all.stats.files += partial.stats.files;
+            all.stats.bytes += partial.stats.bytes;
+            all.problems.merge(partial.problems);
         }
-        all.aggregates.merge(&partial.aggregates);
-        all.stats.files += partial.stats.files;
-        all.stats.bytes += partial.stats.bytes;
-        all.problems.merge(partial.problems);
     }
     all.stats.events = all.aggregates.total_events();
     all.stats.skipped_files = all.problems.files_skipped();
