@@ -1,5 +1,6 @@
 //! Paths and helpers shared by the integration tests.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 /// The crate root (where Cargo.toml is).
@@ -22,7 +23,10 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!(
+        // Written to the stderr handle directly, not with eprintln!, so that the test harness's
+        // output capture does not hide the reason on a passing run.
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: {} is absent (tests that read ../shared need the project's shared data)",
             path.display()
         );

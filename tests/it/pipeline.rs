@@ -500,3 +500,46 @@ fn synth_corpus_through_athena_csv_gives_the_same_allowlist_and_state() {
     let b = trailtune::baseline::Baseline::load(&state_csv).unwrap();
     assert_eq!(a.aggregates.rows(), b.aggregates.rows());
 }
+
+#[test]
+fn profile_json_matches_the_ground_truth_exactly() {
+    let truth = &corpus().truth;
+    let profile = |by: &str| -> Value {
+        let out = trailtune()
+            .args(["profile", "--no-progress", "--format", "json", "--by", by])
+            .arg(logs())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let counts = |doc: &Value, key: &str| -> std::collections::BTreeMap<String, u64> {
+        doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r[key].as_str().unwrap().to_string(),
+                    r["events"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let regions = profile("region");
+    assert_eq!(regions["input"]["events"], truth.events);
+    assert_eq!(regions["input"]["files"], truth.files);
+    assert_eq!(regions["total"]["failed_events"], truth.failed);
+    assert_eq!(counts(&regions, "region"), truth.by_region);
+    assert_eq!(counts(&profile("day"), "day"), truth.by_day);
+    assert_eq!(counts(&profile("account"), "account"), truth.by_account);
+    assert_eq!(
+        counts(&profile("service"), "service"),
+        truth.by_event_source
+    );
+}
