@@ -117,13 +117,7 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         let target_missing = args.output.out.as_ref().is_some_and(|p| !p.exists());
         let needed = drift.allowlist_changed() || before.is_none() || target_missing;
         if needed {
-            if !after.enough_data && !args.policy.force {
-                bail!(
-                    "not enough history to tune: {} day(s), --min-history is {} (pass --force)",
-                    after.history_days,
-                    args.policy.min_history
-                );
-            }
+            tune::ensure_history(&after, &args.policy)?;
             let (text, name) = tune::read_rule(args.rule.as_deref())?;
             let date = args
                 .output

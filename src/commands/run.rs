@@ -88,13 +88,7 @@ pub fn pipeline(p: &Pipeline<'_>) -> Result<RunOutcome> {
         ),
     )?;
     report::policy::write(&mut out, Format::Table, &decided)?;
-    if !decided.enough_data && !p.policy.force {
-        bail!(
-            "not enough history to tune: {} day(s) of logs, --min-history is {} (collect more, or pass --force)",
-            decided.history_days,
-            p.policy.min_history
-        );
-    }
+    tune::ensure_history(&decided, p.policy)?;
 
     // 3. Tune.
     let (text, rule_name) = tune::read_rule(p.rule)?;

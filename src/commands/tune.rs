@@ -290,6 +290,18 @@ pub fn placeholder_pipeline(policy: &RegionPolicy) -> String {
     s
 }
 
+/// Refuse to tune from less history than `--min-history`, unless `--force`.
+pub fn ensure_history(policy: &RegionPolicy, args: &crate::cli::PolicyArgs) -> Result<()> {
+    if !policy.enough_data && !args.force {
+        bail!(
+            "not enough history to tune: {} day(s) of logs, --min-history is {} (collect more, or pass --force)",
+            policy.history_days,
+            args.min_history
+        );
+    }
+    Ok(())
+}
+
 /// The rule's id (for the meta-filter), read with the YAML reader.
 pub fn rule_id(text: &str) -> String {
     serde_yaml::from_str::<serde_yaml::Value>(text)
@@ -304,13 +316,7 @@ pub fn run(args: TuneArgs) -> Result<Status> {
     let config = learn::policy_config(&args.policy, &learned.baseline.review);
     let decided = policy::decide(&learned.baseline, &config).context("deciding the allowlist")?;
     learn::report_input(&learned.problems, &learned.baseline)?;
-    if !decided.enough_data && !args.policy.force {
-        bail!(
-            "not enough history to tune: {} day(s) of logs, --min-history is {} (collect more, or pass --force)",
-            decided.history_days,
-            args.policy.min_history
-        );
-    }
+    ensure_history(&decided, &args.policy)?;
     let date = args
         .output
         .date
