@@ -44,6 +44,7 @@ pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -
         on_record,
         outcome: ReadOutcome::default(),
         line: None,
+        skip: 0,
     };
     let raw: Box<dyn Read> = match &source.kind {
         SourceKind::File(path) => match File::open(path) {
@@ -78,14 +79,14 @@ struct Sink<'a> {
     outcome: ReadOutcome,
     /// The current line, when reading line by line.
     line: Option<usize>,
+    /// Records to pass over silently: already delivered before a switch to whole-document mode.
+    skip: usize,
 }
 
 impl Sink<'_> {
     fn problem(&mut self, kind: ProblemKind, detail: String) {
-        let location = if matches!(kind, ProblemKind::InvalidJson | ProblemKind::BadRecord)
-            && self.line.is_some_and(|l| l > 1)
-        {
-            // The line being parsed is the next record.
+        let location = if kind == ProblemKind::InvalidJson && self.line.is_some() {
+            // The damage is in the record after the last one delivered.
             Some(Location {
                 record: self.outcome.records + 1,
                 line: self.line,
@@ -113,6 +114,10 @@ impl Sink<'_> {
     }
 
     fn record(&mut self, json: &RawValue) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
         self.outcome.records += 1;
         if !json.get().starts_with('{') {
             let excerpt = excerpt(json.get().as_bytes());
@@ -171,17 +176,6 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
         sink.problem(ProblemKind::NotALog, detail);
         return;
     }
-    let complete = serde_json::from_slice::<IgnoredAny>(trimmed).is_ok();
-    if !complete {
-        // A multi-line document (or a damaged first line): read all of it.
-        if let Err(err) = reader.read_to_end(&mut line) {
-            salvage(&line, sink);
-            sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
-            return;
-        }
-        sink.outcome.bytes = line.len() as u64;
-        return whole_document(&line, sink);
-    }
     // Line mode.
     let mut number = 1;
     let mut first_value = true;
@@ -189,8 +183,22 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
         let body = trim(&line);
         if !body.is_empty() {
             sink.line = Some(number);
-            if !one_value(body, first_value, sink) {
-                return;
+            match one_value(body, first_value, sink) {
+                Next::Continue => {}
+                Next::Stop => return,
+                Next::WholeDocument => {
+                    // The first line is the start of a multi-line (pretty-printed) document:
+                    // read all of it. Records already delivered from the first line are not
+                    // delivered twice.
+                    sink.skip = sink.outcome.records;
+                    if let Err(err) = reader.read_to_end(&mut line) {
+                        salvage(&line, sink);
+                        sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
+                        return;
+                    }
+                    sink.outcome.bytes = line.len() as u64;
+                    return whole_document(&line, sink);
+                }
             }
             first_value = false;
         }
@@ -209,45 +217,58 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
     }
 }
 
-/// Decode one complete top-level value. Returns false when the rest of the file must be skipped
-/// (the first value shows it is not a log, or a digest).
-fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> bool {
+/// What to do after one top-level value.
+enum Next {
+    Continue,
+    /// The rest of the file must be skipped (the first value shows it is not a log, or a digest).
+    Stop,
+    /// The first line ended inside a value: read the file as one document.
+    WholeDocument,
+}
+
+/// Decode one top-level value (in line mode, one line).
+fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> Next {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let shape = TopLevel { sink: &mut *sink }.deserialize(&mut de);
     match shape {
-        Ok(Shape::Records) | Ok(Shape::Array) => true,
+        Ok(Shape::Records) | Ok(Shape::Array) => Next::Continue,
         Ok(Shape::Event) => {
             match serde_json::from_slice::<&RawValue>(bytes) {
                 Ok(raw) => sink.record(raw),
                 Err(err) => sink.problem(ProblemKind::InvalidJson, err.to_string()),
             }
-            true
+            Next::Continue
         }
         Ok(Shape::Digest) => {
             sink.problem(
                 ProblemKind::Digest,
                 "CloudTrail digest (digestStartTime/logFiles), no events".to_string(),
             );
-            false
+            Next::Stop
         }
         Ok(Shape::Other(what)) if first => {
             sink.problem(ProblemKind::NotALog, what);
-            false
+            Next::Stop
         }
         Ok(Shape::Other(what)) => {
             sink.outcome.records += 1;
             sink.problem(ProblemKind::BadRecord, what);
-            true
+            Next::Continue
         }
         Err(err) if sink.line.is_some_and(|l| l > 1) => {
             // NDJSON: one bad line is one bad record and does not spoil the next.
-            sink.problem(ProblemKind::BadRecord, format!("invalid JSON: {err}"));
             sink.outcome.records += 1;
-            true
+            sink.problem(ProblemKind::BadRecord, format!("invalid JSON: {err}"));
+            Next::Continue
         }
+        Err(err) if err.is_eof() && sink.line == Some(1) => Next::WholeDocument,
         Err(err) => {
             sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
-            sink.line.is_some()
+            if sink.line.is_some() {
+                Next::Continue
+            } else {
+                Next::Stop
+            }
         }
     }
 }
@@ -262,7 +283,7 @@ fn whole_document(bytes: &[u8], sink: &mut Sink<'_>) {
         match stream.next() {
             None => return,
             Some(Ok(raw)) => {
-                if !one_value(raw.get().as_bytes(), first, sink) {
+                if let Next::Stop = one_value(raw.get().as_bytes(), first, sink) {
                     return;
                 }
                 first = false;
@@ -526,6 +547,14 @@ mod tests {
         assert_eq!(ids(&seen), ["a", "b"]);
         assert!(out.problems.is_empty(), "{:?}", out.problems);
         assert_eq!(out.bytes, text.len() as u64);
+    }
+
+    #[test]
+    fn records_on_the_first_line_of_a_multi_line_document_are_delivered_once() {
+        let (seen, out) = run(b"{\"Records\": [{\"eventID\": \"a\"},\n  {\"eventID\": \"b\"}]}\n");
+        assert_eq!(ids(&seen), ["a", "b"]);
+        assert_eq!(seen[1].1.record, 2);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
     }
 
     #[test]

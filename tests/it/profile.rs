@@ -59,7 +59,7 @@ fn bad_input_is_reported_counted_and_the_good_data_kept() {
         "CloudTrail-Digest",
         "corrupt.json.gz: corrupt gzip",
         "truncated.json.gz: corrupt gzip: incomplete deflate stream (15 records before the damage were kept)",
-        "invalid.json: invalid JSON: expected value at line 1 column 553 (the record before the damage was kept)",
+        "invalid.json (line 1, record 2): invalid JSON: expected value at line 1 column 553 (the record before the damage was kept)",
         "events.ndjson (line 3, record 3): bad record: invalid JSON",
         "events.ndjson (line 4, record 4): no usable eventTime: eventTime \"redacted\"",
         "plain.json (line 1, record 2): no awsRegion",
