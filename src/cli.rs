@@ -87,14 +87,15 @@ pub struct InputArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct WindowArgs {
     /// Length of the window in days, ending at --until.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub days: Option<u32>,
 
     /// First day of the window (inclusive, UTC, YYYY-MM-DD). Overrides --days.
     #[arg(long, value_name = "DATE")]
     pub since: Option<NaiveDate>,
 
-    /// Last day of the window (inclusive, UTC). Default: the day of the newest event in the input.
+    /// Last day of the window (inclusive, UTC). Default: the day of the newest event in the input
+    /// (detect: today, as it reads the logs once).
     #[arg(long, value_name = "DATE")]
     pub until: Option<NaiveDate>,
 }
@@ -280,7 +281,7 @@ pub struct TuneOutputArgs {
     pub out: Option<PathBuf>,
 
     /// Rewrite RULE itself (atomically).
-    #[arg(long)]
+    #[arg(long, requires = "rule")]
     pub in_place: bool,
 
     /// Write nothing; exit 1 when the rule would change, 0 when it is up to date (for cron/CI).
@@ -386,7 +387,7 @@ pub struct RebaselineArgs {
     pub baseline_csv: Option<PathBuf>,
 
     /// Forget days older than this, counted back from the newest event.
-    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub forget_after: u32,
 
     #[command(flatten)]
@@ -407,7 +408,7 @@ pub struct SynthArgs {
     pub out: PathBuf,
 
     /// Number of days.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3_650))]
     pub days: u32,
 
     /// Number of accounts (1..=9).
@@ -415,7 +416,7 @@ pub struct SynthArgs {
     pub accounts: u32,
 
     /// Ordinary events per account per weekday (weekends get about half).
-    #[arg(long, value_name = "N", conflicts_with = "size")]
+    #[arg(long, value_name = "N", conflicts_with = "size", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub events_per_day: Option<u32>,
 
     /// Aim for about this many MB of uncompressed JSON instead of --events-per-day.

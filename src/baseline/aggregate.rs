@@ -157,12 +157,18 @@ impl Aggregates {
     /// Fold newer logs into a saved state, idempotently: for every (day, account, region) the
     /// newer logs cover, their counts replace the state's (CloudTrail delivers one file series
     /// per account, region and day, so a re-read day is complete, and reading the same logs
-    /// twice changes nothing). Returns how many (day, account, region) slices were replaced.
+    /// twice changes nothing). The newer logs' first day is the exception: it may hold only the
+    /// previous day's late deliveries (a file just after midnight, in the next day's folder), so
+    /// there each key keeps the larger of the two counts. Returns how many slices were replaced.
     pub fn replace_slices(&mut self, newer: &Aggregates) -> usize {
         use std::collections::HashSet;
+        let Some((first_day, _)) = newer.days() else {
+            return 0;
+        };
         let slices: HashSet<(NaiveDate, &str, &str)> = newer
             .counts
             .keys()
+            .filter(|k| k.day != first_day)
             .map(|k| {
                 (
                     k.day,
@@ -175,8 +181,47 @@ impl Aggregates {
         self.counts.retain(|k, _| {
             !slices.contains(&(k.day, strings.name(k.account), strings.name(k.region)))
         });
-        self.merge(newer);
-        slices.len()
+        let replaced = slices.len();
+        for row in newer.rows() {
+            if row.day == first_day {
+                let before = self.count_of(&row);
+                if row.events > before {
+                    self.add(&Row {
+                        events: row.events - before,
+                        ..row
+                    });
+                }
+            } else {
+                self.add(&row);
+            }
+        }
+        replaced
+    }
+
+    /// The count of exactly this key (0 when absent).
+    fn count_of(&self, row: &Row<'_>) -> u64 {
+        let id = |s: &str| self.strings.ids.get(s).copied();
+        let (Some(account), Some(region), Some(event_source), Some(identity_type), Some(principal)) = (
+            id(row.account),
+            id(row.region),
+            id(row.event_source),
+            id(row.identity_type),
+            id(row.principal),
+        ) else {
+            return 0;
+        };
+        let key = Key {
+            day: row.day,
+            account,
+            region,
+            event_source,
+            identity_type,
+            principal,
+            origin: row.origin,
+            failed: row.failed,
+            read_only: row.read_only,
+        };
+        self.counts.get(&key).copied().unwrap_or(0)
     }
 
     /// Keep only the rows whose day is in `[since, until]`; returns the events dropped.
@@ -297,10 +342,15 @@ mod tests {
         state.add(&row("2025-01-01", "eu-west-1", 5));
         state.add(&row("2025-01-02", "eu-west-1", 2)); // a partial day
         let mut newer = Aggregates::default();
+        newer.add(&row("2025-01-01", "eu-west-1", 1)); // late deliveries of a day already held
         newer.add(&row("2025-01-02", "eu-west-1", 7)); // the complete day
         newer.add(&row("2025-01-03", "us-east-2", 1));
         assert_eq!(state.replace_slices(&newer), 2);
-        assert_eq!(state.total_events(), 13);
+        assert_eq!(
+            state.total_events(),
+            5 + 7 + 1,
+            "the first day keeps the larger count"
+        );
         let before = state
             .rows()
             .into_iter()
@@ -326,6 +376,7 @@ pub struct Folded {
 
 /// Fold one source into a partial aggregate.
 pub fn fold_source(source: &Source) -> Folded {
+    let latest_plausible = chrono::Utc::now().date_naive() + chrono::Days::new(1);
     let mut folded = Folded::default();
     let mut problems = ProblemLog::default();
     let name = source.name();
@@ -343,6 +394,16 @@ pub fn fold_source(source: &Source) -> Folded {
             }
         };
         let day = match event.day() {
+            // A clock far ahead (or a forged record) must not move the window or wipe a state.
+            Ok(day) if day > latest_plausible => {
+                problems.push(Problem {
+                    source: name.clone(),
+                    location: Some(record.location),
+                    kind: ProblemKind::NoEventTime,
+                    detail: format!("eventTime {day} is in the future"),
+                });
+                return;
+            }
             Ok(day) => day,
             Err(why) => {
                 problems.push(Problem {

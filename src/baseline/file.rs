@@ -1,6 +1,6 @@
 //! The baseline file: the aggregates of a window, saved as versioned JSON so that `allowlist`,
 //! `tune` and `rebaseline` never re-read the logs. Schema `trailtune.baseline/1` (documented in
-//! docs/baseline-format.md): metadata, the window, input counts, the review decisions
+//! docs/user-guide.md, "The baseline file"): metadata, the window, input counts, the review decisions
 //! (approved/rejected regions, kept across re-baselining) and the aggregate rows as arrays in the
 //! order of `columns`. Loading checks the schema and every row; writes are atomic.
 
@@ -194,7 +194,16 @@ impl Baseline {
     }
 
     pub fn from_json(text: &str) -> Result<Baseline, String> {
-        let doc: Document = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        // The schema first, so another file says what it is rather than what it lacks.
+        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        match value.get("schema").and_then(Value::as_str) {
+            Some(SCHEMA) => {}
+            Some(other) => {
+                return Err(format!("schema {other:?}, this trailtune reads {SCHEMA:?}"));
+            }
+            None => return Err(format!("no \"schema\" key (a {SCHEMA:?} file has one)")),
+        }
+        let doc: Document = serde_json::from_value(value).map_err(|e| e.to_string())?;
         if doc.schema != SCHEMA {
             return Err(format!(
                 "schema {:?}, this trailtune reads {SCHEMA:?}",

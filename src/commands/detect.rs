@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 
 use crate::baseline::{ProblemLog, Window};
 use crate::cli::DetectArgs;
+use crate::commands::learn;
 use crate::detect;
 use crate::exit::Status;
 use crate::input::{self, DiscoverOptions};
@@ -37,7 +38,8 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         all_logsources: args.all_logsources,
     };
     let loaded = RuleSet::load_paths(&args.rule, &opts);
-    let mut err = std::io::stderr().lock();
+    // Never hold the stderr lock across the run: the progress bar draws to stderr from workers.
+    let mut err = std::io::stderr();
     for e in &loaded.errors {
         writeln!(err, "trailtune: rule skipped: {e}")?;
     }
@@ -54,6 +56,7 @@ pub fn run(args: DetectArgs) -> Result<Status> {
             loaded.errors.len()
         );
     }
+    learn::validate_window(&args.window)?;
     if args.input.paths.is_empty() {
         bail!(
             "no input: give one or more PATHs (files or folders of CloudTrail logs), or - for standard input"

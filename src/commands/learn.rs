@@ -20,8 +20,19 @@ pub struct Learned {
     pub problems: ProblemLog,
 }
 
+/// Reject a window that cannot hold a day.
+pub fn validate_window(window: &WindowArgs) -> Result<()> {
+    if let (Some(since), Some(until)) = (window.since, window.until)
+        && since > until
+    {
+        bail!("--since {since} is after --until {until}");
+    }
+    Ok(())
+}
+
 /// Read the logs named by `input` and aggregate the window given by `window`.
 pub fn from_logs(input: &InputArgs, window: &WindowArgs) -> Result<Learned> {
+    validate_window(window)?;
     if input.paths.is_empty() {
         bail!(
             "no input: give one or more PATHs (files or folders of CloudTrail logs), or - for standard input"
@@ -67,6 +78,15 @@ pub fn from_logs(input: &InputArgs, window: &WindowArgs) -> Result<Learned> {
         .aggregates
         .retain_window(resolved.since, resolved.until);
     stats.events = folded.aggregates.total_events();
+    if stats.events == 0 {
+        report::problems::write(&mut std::io::stderr(), &problems)?;
+        bail!(
+            "no events in the window {} .. {} ({} events read outside it)",
+            resolved.since,
+            resolved.until,
+            stats.outside_window
+        );
+    }
     Ok(Learned {
         baseline: Baseline::new(resolved, stats, folded.aggregates),
         problems,

@@ -103,14 +103,6 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         newer.as_ref().map_or(&empty, |n| &n.baseline.aggregates),
     );
 
-    // Write the state only when its content changed (so a second run is a no-op).
-    let state_changed = old.as_ref().is_none_or(|o| o.to_json() != merged.to_json());
-    if state_changed {
-        merged.created_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        merged.created_by = format!("trailtune {}", env!("CARGO_PKG_VERSION"));
-        merged.save(&args.state)?;
-    }
-
     // The rule: rewritten only when the allowlist changed (or the output does not exist yet).
     let mut rule_rewritten = None;
     if args.rule.is_some() || args.output.out.is_some() {
@@ -133,15 +125,35 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
                 &after,
                 &tune::rule_id(&text),
             )?;
-            rule_rewritten = Some(changed && !args.output.check);
+            rule_rewritten = Some(changed);
         } else {
             rule_rewritten = Some(false);
         }
     }
+    // The state is written after the rule (a failure above leaves the old state, so the next run
+    // sees the same drift again), never under --check, and only when its content changed (so a
+    // second run on the same logs is a no-op).
+    let state_changed = old.as_ref().is_none_or(|o| o.to_json() != merged.to_json());
+    if state_changed && !args.output.check {
+        merged.created_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        merged.created_by = format!("trailtune {}", env!("CARGO_PKG_VERSION"));
+        merged.save(&args.state)?;
+    }
     let mut out = std::io::stdout().lock();
-    report::drift::write(&mut out, args.format, &drift, rule_rewritten)?;
+    report::drift::write(
+        &mut out,
+        args.format,
+        &drift,
+        rule_rewritten,
+        args.output.check,
+    )?;
     out.flush()?;
-    if state_changed {
+    if args.output.check {
+        eprintln!(
+            "trailtune: --check: state not written ({})",
+            args.state.display()
+        );
+    } else if state_changed {
         eprintln!(
             "trailtune: state saved to {} ({} .. {})",
             args.state.display(),

@@ -47,6 +47,11 @@ fn heading(out: &mut dyn Write, n: u8, title: &str, sentence: Option<&str>) -> s
 }
 
 pub fn pipeline(p: &Pipeline<'_>) -> Result<RunOutcome> {
+    if p.input.paths.iter().any(|path| path.as_os_str() == "-") {
+        bail!(
+            "run reads the logs twice (profile, then backtest): give files or folders, not - (standard input)"
+        );
+    }
     let mut out = std::io::stdout().lock();
     let say = |s: &'static str| if p.narrate { Some(s) } else { None };
 
@@ -151,8 +156,14 @@ pub fn pipeline(p: &Pipeline<'_>) -> Result<RunOutcome> {
             days: None,
         },
     );
-    let outcome = detect::run(&loaded.rules, &found.sources, Some(base.window), false, &())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let outcome = detect::run(
+        &loaded.rules,
+        &found.sources,
+        Some(base.window),
+        p.input.strict,
+        &(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     heading(
         &mut out,
         4,
@@ -168,7 +179,7 @@ pub fn pipeline(p: &Pipeline<'_>) -> Result<RunOutcome> {
         tuned_rule: tuned.text,
         rules: loaded.rules.rules().to_vec(),
         detections: outcome.detections,
-        skipped_input: !learned.problems.is_empty(),
+        skipped_input: !learned.problems.is_empty() || !outcome.problems.is_empty(),
     })
 }
 

@@ -114,23 +114,31 @@ pub fn plan(
             ),
         });
     }
-    let mut sweepers: Vec<String> = policy
-        .sweepers
-        .iter()
-        .filter(|s| s.needs_filter)
-        .map(|s| sweeper_prefix(&s.principal))
-        .collect();
-    sweepers.sort();
-    sweepers.dedup();
-    if !sweepers.is_empty() {
-        filters.push(Filter {
-            name: "filter_sweepers".to_string(),
-            fields: vec![("userIdentity.arn|startswith".to_string(), sweepers)],
-            comment: Some(
-                "principals that call read-only APIs in nearly every region (scanners, AWS Config)"
-                    .to_string(),
-            ),
-        });
+    // Roles: every session of the role (ARN prefix); users: the exact ARN.
+    let (mut roles, mut users) = (Vec::new(), Vec::new());
+    for s in policy.sweepers.iter().filter(|s| s.needs_filter) {
+        let prefix = sweeper_prefix(&s.principal);
+        if prefix.ends_with('/') {
+            roles.push(prefix);
+        } else {
+            users.push(prefix);
+        }
+    }
+    for (list, name, field) in [
+        (&mut roles, "filter_sweepers", "userIdentity.arn|startswith"),
+        (&mut users, "filter_sweeper_users", "userIdentity.arn"),
+    ] {
+        list.sort();
+        list.dedup();
+        if !list.is_empty() {
+            filters.push(Filter {
+                name: name.to_string(),
+                fields: vec![(field.to_string(), list.clone())],
+                comment: Some(
+                    "principals that call read-only APIs in nearly every region (scanners, AWS Config)".to_string(),
+                ),
+            });
+        }
     }
     let quarantined = policy.quarantined();
     let mut provenance = vec![
@@ -178,8 +186,43 @@ pub fn plan(
     })
 }
 
+/// Refuse a condition that would pull the managed filters into its own selections: `them`, or a
+/// wildcard such as `all of filter*` would make `all of them and not filter_x` require the filter
+/// to match and never fire.
+fn check_condition(text: &str, names: &[String]) -> Result<()> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
+    let conditions: Vec<String> = match value.get("detection").and_then(|d| d.get("condition")) {
+        Some(serde_yaml::Value::String(c)) => vec![c.clone()],
+        Some(serde_yaml::Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for condition in &conditions {
+        for token in condition.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+            let covers = |name: &str| match token.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => token == "them",
+            };
+            if let Some(name) = names.iter().find(|n| covers(n)) {
+                bail!(
+                    "the rule's condition uses '{token}', which would also cover the exclusion filter {name} that tuning adds; \
+                     name the selections explicitly in the condition, then tune again"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Apply the plan to the rule text and check that the result loads in our engine.
 pub fn tune_text(text: &str, plan: TunePlan) -> Result<Tuned> {
+    let mut names: Vec<String> = plan.filters.iter().map(|f| f.name.clone()).collect();
+    if matches!(plan.regions, RegionMode::Allowlist(_)) {
+        names.push("filter_baseline_regions".to_string());
+    }
+    check_condition(text, &names)?;
     let rewritten = rewrite::apply(text, &plan)?;
     let loaded = RuleSet::load_str(
         &rewritten.text,

@@ -13,12 +13,14 @@ pub fn write(
     format: Format,
     drift: &Drift,
     rule_rewritten: Option<bool>,
+    check: bool,
 ) -> io::Result<()> {
     match format {
         Format::Json | Format::Ndjson => {
             let mut v = serde_json::to_value(drift).map_err(io::Error::other)?;
             v["allowlist_changed"] = serde_json::json!(drift.allowlist_changed());
-            v["rule_rewritten"] = serde_json::json!(rule_rewritten);
+            v["rule_rewritten"] = serde_json::json!(rule_rewritten.filter(|_| !check));
+            v["rule_out_of_date"] = serde_json::json!(rule_rewritten);
             if format == Format::Json {
                 serde_json::to_writer_pretty(&mut *out, &v)?;
             } else {
@@ -26,7 +28,7 @@ pub fn write(
             }
             writeln!(out)
         }
-        Format::Table | Format::Csv => write_table(out, drift, rule_rewritten),
+        Format::Table | Format::Csv => write_table(out, drift, rule_rewritten, check),
     }
 }
 
@@ -38,7 +40,12 @@ fn list(v: &[String]) -> String {
     }
 }
 
-fn write_table(out: &mut dyn Write, d: &Drift, rule_rewritten: Option<bool>) -> io::Result<()> {
+fn write_table(
+    out: &mut dyn Write,
+    d: &Drift,
+    rule_rewritten: Option<bool>,
+    check: bool,
+) -> io::Result<()> {
     writeln!(out, "Drift since the saved baseline:")?;
     writeln!(out, "  newly allowed:      {}", list(&d.newly_allowed))?;
     writeln!(out, "  no longer allowed:  {}", list(&d.no_longer_allowed))?;
@@ -74,12 +81,13 @@ fn write_table(out: &mut dyn Write, d: &Drift, rule_rewritten: Option<bool>) -> 
         }
         writeln!(out, "{t}")?;
     }
-    match rule_rewritten {
-        Some(true) => writeln!(out, "The allowlist changed: the rule was rewritten."),
-        Some(false) => writeln!(
+    match (rule_rewritten, check) {
+        (Some(true), false) => writeln!(out, "The rule was rewritten."),
+        (Some(true), true) => writeln!(
             out,
-            "The allowlist did not change: the rule was left as it is."
+            "The rule is out of date and would be rewritten (--check: nothing written)."
         ),
-        None => Ok(()),
+        (Some(false), _) => writeln!(out, "The rule is up to date: left as it is."),
+        (None, _) => Ok(()),
     }
 }

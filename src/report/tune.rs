@@ -17,11 +17,13 @@ pub fn summary(
         RegionMode::Denylist(r) => ("unusual regions listed in awsRegion", r.len()),
         RegionMode::Allowlist(r) => ("allowed regions in filter_baseline_regions", r.len()),
     };
-    writeln!(
-        out,
-        "trailtune: {n} {what}; allowlist: {}",
-        policy.allowlist().join(", ")
-    )?;
+    let allow = policy.allowlist();
+    let allow = if allow.is_empty() {
+        "-".to_string()
+    } else {
+        allow.join(", ")
+    };
+    writeln!(out, "trailtune: {n} {what}; allowlist: {allow}")?;
     for f in &plan.filters {
         let values: usize = f.fields.iter().map(|(_, v)| v.len()).sum();
         writeln!(out, "trailtune: added {} ({values} values)", f.name)?;

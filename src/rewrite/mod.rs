@@ -73,8 +73,12 @@ pub use verify::{Expected, check};
 pub const BASELINE_FILTER: &str = "filter_baseline_regions";
 
 /// Filter names trailtune always treats as its own, even when absent from the plan.
-pub const MANAGED_FILTERS: [&str; 3] =
-    ["filter_global_services", "filter_sweepers", BASELINE_FILTER];
+pub const MANAGED_FILTERS: [&str; 4] = [
+    "filter_global_services",
+    "filter_sweepers",
+    "filter_sweeper_users",
+    BASELINE_FILTER,
+];
 
 /// How the tuned rule expresses the region baseline.
 #[derive(Debug, Clone, PartialEq, Eq)]

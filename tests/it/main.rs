@@ -10,6 +10,8 @@ mod detect;
 mod pipeline;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
 mod profile;
+/// One test per bug found in review, named for the bug.
+mod regression;
 /// Lossless rule rewrite: byte-exact golden files, idempotence, errors.
 mod rewrite;
 /// Sigma engine adapter: conformance table, engine defects, SigmaHQ rules over real CloudTrail, seed rule.
