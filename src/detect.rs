@@ -166,12 +166,14 @@ pub fn run(
         all.stats.bytes += part.stats.bytes;
         all.problems.merge(part.problems);
     }
-    all.detections.sort_by(|a, b| {
-        (a.event_time.as_str(), a.event_id.as_str(), a.rule).cmp(&(
-            b.event_time.as_str(),
-            b.event_id.as_str(),
-            b.rule,
-        ))
+    // By the instant (eventTime spellings differ between exports), then the text, eventID, rule.
+    all.detections.sort_by_cached_key(|d| {
+        (
+            parse_event_time(&d.event_time),
+            d.event_time.clone(),
+            d.event_id.clone(),
+            d.rule,
+        )
     });
     Ok(all)
 }

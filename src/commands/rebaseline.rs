@@ -116,7 +116,7 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
                 .date
                 .unwrap_or_else(|| chrono::Utc::now().date_naive());
             let plan = tune::plan(&after, &merged, args.output.mode, date, &name)?;
-            let tuned = tune::tune_text(&text, plan)?;
+            let tuned = tune::tune_text(&text, plan).with_context(|| format!("tuning {name}"))?;
             let changed = tune::emit(
                 &args.output,
                 args.rule.as_deref(),

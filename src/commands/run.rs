@@ -102,7 +102,7 @@ pub fn pipeline(p: &Pipeline<'_>) -> Result<RunOutcome> {
         .date
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let plan = tune::plan(&decided, base, p.output.mode, date, &rule_name)?;
-    let tuned = tune::tune_text(&text, plan)?;
+    let tuned = tune::tune_text(&text, plan).with_context(|| format!("tuning {rule_name}"))?;
     heading(
         &mut out,
         3,

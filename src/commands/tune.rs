@@ -371,7 +371,7 @@ pub fn run(args: TuneArgs) -> Result<Status> {
         date,
         &rule_name,
     )?;
-    let tuned = tune_text(&text, plan)?;
+    let tuned = tune_text(&text, plan).with_context(|| format!("tuning {rule_name}"))?;
     let changed = emit(
         &args.output,
         args.rule.as_deref(),
