@@ -97,10 +97,9 @@ impl Baseline {
         }
     }
 
-    /// The file's bytes (pretty header, one row per line: diffable and greppable).
-    pub fn to_json(&self) -> String {
-        let rows: Vec<Value> = self
-            .aggregates
+    /// The rows as the file stores them: arrays in the order of [`COLUMNS`].
+    fn row_values(&self) -> Vec<Value> {
+        self.aggregates
             .rows()
             .iter()
             .map(|r| {
@@ -117,7 +116,12 @@ impl Baseline {
                     r.events
                 ])
             })
-            .collect();
+            .collect()
+    }
+
+    /// The file's bytes (pretty header, one row per line: diffable and greppable).
+    pub fn to_json(&self) -> String {
+        let rows = self.row_values();
         let doc = Document {
             schema: SCHEMA.to_string(),
             created_by: self.created_by.clone(),
@@ -153,20 +157,9 @@ impl Baseline {
         use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
         hasher.update(format!("{}..{}\n", self.window.since, self.window.until));
-        for r in self.aggregates.rows() {
-            hasher.update(format!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
-                r.day,
-                r.account,
-                r.region,
-                r.event_source,
-                r.identity_type,
-                r.principal,
-                r.origin.as_str(),
-                r.failed,
-                r.read_only,
-                r.events
-            ));
+        for row in self.row_values() {
+            hasher.update(row.to_string());
+            hasher.update("\n");
         }
         let hash = hasher.finalize();
         hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
