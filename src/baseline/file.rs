@@ -59,6 +59,27 @@ pub struct Review {
     pub rejected: BTreeSet<String>,
 }
 
+impl Review {
+    /// Record fresh decisions: an approval overrides an older rejection and vice versa; when a
+    /// region is both approved and rejected at once, the rejection wins.
+    pub fn record(&mut self, approve: &[String], reject: &[String]) {
+        let names = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        for r in names(approve) {
+            self.rejected.remove(&r);
+            self.approved.insert(r);
+        }
+        for r in names(reject) {
+            self.approved.remove(&r);
+            self.rejected.insert(r);
+        }
+    }
+}
+
 /// A baseline: a window's aggregates plus metadata.
 #[derive(Debug, Clone)]
 pub struct Baseline {

@@ -6,12 +6,12 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use crate::baseline::{ProblemLog, Window};
+use crate::baseline::Window;
 use crate::cli::DetectArgs;
 use crate::commands::learn;
 use crate::detect;
 use crate::exit::Status;
-use crate::input::{self, DiscoverOptions};
+use crate::input::DiscoverOptions;
 use crate::report;
 use crate::sigma::{LoadOptions, RuleSet};
 
@@ -57,11 +57,6 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         );
     }
     learn::validate_window(&args.window)?;
-    if args.input.paths.is_empty() {
-        bail!(
-            "no input: give one or more PATHs (files or folders of CloudTrail logs), or - for standard input"
-        );
-    }
     let window = match (args.window.since, args.window.until, args.window.days) {
         (None, None, None) => None,
         (since, until, days) => {
@@ -69,21 +64,14 @@ pub fn run(args: DetectArgs) -> Result<Status> {
             Window::resolve(since, Some(until), days, None)
         }
     };
-    let found = input::discover(
-        &args.input.paths,
+    let (found, mut problems) = learn::discover(
+        &args.input,
         &DiscoverOptions {
             since: window.map(|w| w.since),
             until: window.map(|w| w.until),
             days: None,
         },
-    );
-    let mut problems = ProblemLog::default();
-    for p in found.problems {
-        if args.input.strict {
-            bail!("{p} (--strict)");
-        }
-        problems.push(p);
-    }
+    )?;
     let bar = report::progress::Bar::new(found.sources.len() as u64, !args.input.no_progress);
     let outcome = detect::run(
         &loaded.rules,

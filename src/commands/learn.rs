@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use crate::baseline::{self, Baseline, ProblemLog, Review, Window};
 use crate::cli::{BaselineSourceArgs, InputArgs, PolicyArgs, WindowArgs};
-use crate::input::{self, DiscoverOptions};
+use crate::input::{self, DiscoverOptions, Discovery};
 use crate::policy::{LearnFilter, PolicyConfig};
 use crate::regions;
 use crate::report;
@@ -30,30 +30,37 @@ pub fn validate_window(window: &WindowArgs) -> Result<()> {
     Ok(())
 }
 
-/// Read the logs named by `input` and aggregate the window given by `window`.
-pub fn from_logs(input: &InputArgs, window: &WindowArgs) -> Result<Learned> {
-    validate_window(window)?;
+/// Find the sources named by `input`; the problems met on the way are logged, or fatal under
+/// `--strict`. Shared by every command that reads logs.
+pub fn discover(input: &InputArgs, opts: &DiscoverOptions) -> Result<(Discovery, ProblemLog)> {
     if input.paths.is_empty() {
         bail!(
             "no input: give one or more PATHs (files or folders of CloudTrail logs), or - for standard input"
         );
     }
-    let days = window.days.or(Some(baseline::DEFAULT_DAYS));
-    let found = input::discover(
-        &input.paths,
-        &DiscoverOptions {
-            since: window.since,
-            until: window.until,
-            days: if window.since.is_some() { None } else { days },
-        },
-    );
+    let mut found = input::discover(&input.paths, opts);
     let mut problems = ProblemLog::default();
-    for p in found.problems {
+    for p in std::mem::take(&mut found.problems) {
         if input.strict {
             bail!("{p} (--strict)");
         }
         problems.push(p);
     }
+    Ok((found, problems))
+}
+
+/// Read the logs named by `input` and aggregate the window given by `window`.
+pub fn from_logs(input: &InputArgs, window: &WindowArgs) -> Result<Learned> {
+    validate_window(window)?;
+    let days = window.days.or(Some(baseline::DEFAULT_DAYS));
+    let (found, mut problems) = discover(
+        input,
+        &DiscoverOptions {
+            since: window.since,
+            until: window.until,
+            days: if window.since.is_some() { None } else { days },
+        },
+    )?;
     let bar = report::progress::Bar::new(found.sources.len() as u64, !input.no_progress);
     let folded = baseline::fold_all(&found.sources, input.strict, &bar);
     bar.finish();
@@ -159,17 +166,8 @@ pub fn policy_config(args: &PolicyArgs, review: &Review) -> PolicyConfig {
             .filter(|s| !s.is_empty())
             .collect::<BTreeSet<_>>()
     };
-    let mut approve = set(&args.approve);
-    approve.extend(review.approved.iter().cloned());
-    let mut reject = set(&args.reject);
-    reject.extend(review.rejected.iter().cloned());
-    // A fresh rejection overrides an older approval and vice versa.
-    for r in &args.reject {
-        approve.remove(r.trim());
-    }
-    for a in &args.approve {
-        reject.remove(a.trim());
-    }
+    let mut review = review.clone();
+    review.record(&args.approve, &args.reject);
     PolicyConfig {
         learn: LearnFilter {
             failed: !args.learn_failed,
@@ -184,8 +182,8 @@ pub fn policy_config(args: &PolicyArgs, review: &Review) -> PolicyConfig {
         min_principals: args.min_principals,
         allow: set(&args.allow),
         deny: set(&args.deny),
-        approve,
-        reject,
+        approve: review.approved,
+        reject: review.rejected,
         quarantine_days: args.quarantine_days,
         min_history_days: args.min_history,
         sweeper_region_pct: args.sweeper_regions,

@@ -71,14 +71,9 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         };
     }
     // Review decisions persist; a fresh one overrides an older opposite one.
-    for r in args.policy.approve.iter().map(|s| s.trim().to_string()) {
-        merged.review.rejected.remove(&r);
-        merged.review.approved.insert(r);
-    }
-    for r in args.policy.reject.iter().map(|s| s.trim().to_string()) {
-        merged.review.approved.remove(&r);
-        merged.review.rejected.insert(r);
-    }
+    merged
+        .review
+        .record(&args.policy.approve, &args.policy.reject);
 
     // The old allowlist as it stood: its own review decisions, not this run's.
     let old_args = PolicyArgs {

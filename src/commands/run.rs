@@ -13,7 +13,7 @@ use crate::cli::{Format, InputArgs, PolicyArgs, RunArgs, TuneOutputArgs, WindowA
 use crate::commands::{learn, tune};
 use crate::detect::{self, Detection};
 use crate::exit::Status;
-use crate::input::{self, DiscoverOptions};
+use crate::input::DiscoverOptions;
 use crate::policy::{self, RegionPolicy};
 use crate::report;
 use crate::sigma::{LoadOptions, RuleInfo, RuleSet};
@@ -148,14 +148,15 @@ pub fn pipeline(p: &Pipeline<'_>) -> Result<RunOutcome> {
     if let Some(e) = loaded.errors.first() {
         bail!("the tuned rule does not load: {e}");
     }
-    let found = input::discover(
-        &p.input.paths,
+    // The same input again (its problems were reported by step 1).
+    let (found, _) = learn::discover(
+        p.input,
         &DiscoverOptions {
             since: Some(base.window.since),
             until: Some(base.window.until),
             days: None,
         },
-    );
+    )?;
     let outcome = detect::run(
         &loaded.rules,
         &found.sources,
