@@ -4,7 +4,6 @@
 //! parsed, evaluated and dropped, so memory holds hits only. Output order is deterministic: by
 //! event time, then eventID, then rule.
 
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::baseline::{ProblemLog, Progress, Window};
@@ -146,26 +145,27 @@ pub fn run(
     strict: bool,
     progress: &dyn Progress,
 ) -> Result<Outcome, Problem> {
-    let parts: Vec<Outcome> = sources
-        .par_iter()
-        .map(|s| {
+    let mut all = Outcome::default();
+    input::map_in_order(
+        sources,
+        |s| {
             let o = run_source(rules, s, window);
             progress.file_done(o.stats.bytes, o.stats.events as usize);
             o
-        })
-        .collect();
-    let mut all = Outcome::default();
-    for part in parts {
-        if let (true, Some(p)) = (strict, part.problems.shown.first()) {
-            return Err(p.clone());
-        }
-        all.detections.extend(part.detections);
-        all.stats.files += part.stats.files;
-        all.stats.events += part.stats.events;
-        all.stats.outside_window += part.stats.outside_window;
-        all.stats.bytes += part.stats.bytes;
-        all.problems.merge(part.problems);
-    }
+        },
+        |part| {
+            if let (true, Some(p)) = (strict, part.problems.shown.first()) {
+                return Err(p.clone());
+            }
+            all.detections.extend(part.detections);
+            all.stats.files += part.stats.files;
+            all.stats.events += part.stats.events;
+            all.stats.outside_window += part.stats.outside_window;
+            all.stats.bytes += part.stats.bytes;
+            all.problems.merge(part.problems);
+            Ok(())
+        },
+    )?;
     // By the instant (eventTime spellings differ between exports), then the text, eventID, rule.
     all.detections.sort_by_cached_key(|d| {
         (

@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
 use crate::event::{Event, Origin, UNKNOWN_ACCOUNT};
 use crate::input::{self, Problem, ProblemKind, Source};
@@ -460,9 +459,6 @@ pub fn fold_source(source: &Source) -> Folded {
     folded
 }
 
-/// How many files are folded between two merges.
-const FOLD_CHUNK: usize = 256;
-
 /// Fold every source in parallel and merge. With `strict`, the first problem (in source order)
 /// is returned as an error.
 pub fn fold_all(
@@ -470,20 +466,17 @@ pub fn fold_all(
     strict: bool,
     progress: &dyn Progress,
 ) -> Result<Folded, Problem> {
-    // Files are folded in parallel a chunk at a time and merged in source order, so at most a
-    // chunk of partials is alive at once (memory stays bounded by distinct keys) and problems are
-    // reported in a deterministic order.
+    // Partials are merged in source order, a chunk of files at a time: memory stays bounded by
+    // distinct keys and problems are reported in a deterministic order.
     let mut all = Folded::default();
-    for chunk in sources.chunks(FOLD_CHUNK) {
-        let partials: Vec<Folded> = chunk
-            .par_iter()
-            .map(|source| {
-                let folded = fold_source(source);
-                progress.file_done(folded.stats.bytes, folded.stats.events as usize);
-                folded
-            })
-            .collect();
-        for partial in partials {
+    input::map_in_order(
+        sources,
+        |source| {
+            let folded = fold_source(source);
+            progress.file_done(folded.stats.bytes, folded.stats.events as usize);
+            folded
+        },
+        |partial| {
             if let (true, Some(p)) = (strict, partial.problems.shown.first()) {
                 return Err(p.clone());
             }
@@ -491,8 +484,9 @@ pub fn fold_all(
             all.stats.files += partial.stats.files;
             all.stats.bytes += partial.stats.bytes;
             all.problems.merge(partial.problems);
-        }
-    }
+            Ok(())
+        },
+    )?;
     all.stats.events = all.aggregates.total_events();
     all.stats.skipped_files = all.problems.files_skipped();
     all.stats.skipped_records = all.problems.records_skipped();

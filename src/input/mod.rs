@@ -15,6 +15,29 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 pub use decode::{RawRecord, read_records};
+
+use rayon::prelude::*;
+
+/// How many sources are processed between two merges in [`map_in_order`].
+const CHUNK: usize = 256;
+
+/// Process every source on the rayon pool and hand each result to `merge` in source order. Work
+/// is done a chunk of sources at a time, so at most a chunk of per-file results is alive at once
+/// (memory stays bounded by what the results keep, not by the number of files), and whatever
+/// `merge` builds comes out in a deterministic order. The first error of `merge` stops the run.
+pub fn map_in_order<T: Send, E>(
+    sources: &[Source],
+    map: impl Fn(&Source) -> T + Sync,
+    mut merge: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    for chunk in sources.chunks(CHUNK) {
+        let results: Vec<T> = chunk.par_iter().map(&map).collect();
+        for result in results {
+            merge(result)?;
+        }
+    }
+    Ok(())
+}
 pub use discover::{DiscoverOptions, Discovery, discover};
 
 /// Where records come from.
