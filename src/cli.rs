@@ -7,6 +7,8 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::EXIT_STATUS_HELP;
+use crate::policy::defaults;
+use crate::window::{DEFAULT_DAYS, MAX_DAYS};
 
 /// Tune the Sigma rule "AWS API Calls from Unusual Geographic Region" from your own CloudTrail
 /// baseline, then hunt with it.
@@ -52,6 +54,11 @@ pub enum Command {
     Athena(AthenaArgs),
 }
 
+/// Accounts in a generated corpus (`synth`, `demo`) unless told otherwise.
+const SYNTH_ACCOUNTS: u32 = 3;
+/// Random seed of a generated corpus unless told otherwise.
+const SYNTH_SEED: u64 = 1;
+
 /// Output format shared by every command that reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
@@ -87,7 +94,7 @@ pub struct InputArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct WindowArgs {
     /// Length of the window in days, ending at --until.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_DAYS)))]
     pub days: Option<u32>,
 
     /// First day of the window (inclusive, UTC, YYYY-MM-DD). Overrides --days.
@@ -155,19 +162,19 @@ pub struct BaselineSourceArgs {
 #[derive(Debug, Args, Clone)]
 pub struct PolicyArgs {
     /// FREQUENT needs at least this many events of normal use.
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = defaults::MIN_EVENTS)]
     pub min_events: u64,
 
     /// FREQUENT needs at least this share (percent) of all normal-use events.
-    #[arg(long, value_name = "PCT", default_value_t = 0.01)]
+    #[arg(long, value_name = "PCT", default_value_t = defaults::MIN_SHARE_PCT)]
     pub min_share: f64,
 
     /// FREQUENT needs events on at least this many distinct days.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = defaults::MIN_DAYS)]
     pub min_days: u32,
 
     /// FREQUENT needs at least this many distinct principals.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = defaults::MIN_PRINCIPALS)]
     pub min_principals: u32,
 
     /// Always allow this region (repeatable, or comma-separated).
@@ -187,11 +194,11 @@ pub struct PolicyArgs {
     pub reject: Vec<String>,
 
     /// Quarantine regions first seen within this many days of the window's end.
-    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    #[arg(long, value_name = "DAYS", default_value_t = defaults::QUARANTINE_DAYS)]
     pub quarantine_days: u32,
 
     /// Refuse to tune from fewer days of history than this (see --force).
-    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    #[arg(long, value_name = "DAYS", default_value_t = defaults::MIN_HISTORY_DAYS)]
     pub min_history: u32,
 
     /// Tune even with less history than --min-history.
@@ -200,7 +207,7 @@ pub struct PolicyArgs {
 
     /// A principal with read-only calls in at least this percentage of the partition's
     /// default-enabled regions is a sweeper (scanner, AWS Config).
-    #[arg(long, value_name = "PCT", default_value_t = 75.0)]
+    #[arg(long, value_name = "PCT", default_value_t = defaults::SWEEPER_REGION_PCT)]
     pub sweeper_regions: f64,
 
     /// Also learn from failed calls (errorCode present).
@@ -357,15 +364,15 @@ pub struct DemoArgs {
     pub keep: Option<PathBuf>,
 
     /// Days of logs to generate.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = DEFAULT_DAYS)]
     pub days: u32,
 
     /// Accounts to generate.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = SYNTH_ACCOUNTS)]
     pub accounts: u32,
 
     /// Random seed of the corpus.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = SYNTH_SEED)]
     pub seed: u64,
 }
 
@@ -387,7 +394,7 @@ pub struct RebaselineArgs {
     pub baseline_csv: Option<PathBuf>,
 
     /// Forget days older than this, counted back from the newest event.
-    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_DAYS)))]
     pub forget_after: u32,
 
     #[command(flatten)]
@@ -408,11 +415,11 @@ pub struct SynthArgs {
     pub out: PathBuf,
 
     /// Number of days.
-    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3_650))]
+    #[arg(long, default_value_t = DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=3_650))]
     pub days: u32,
 
     /// Number of accounts (1..=9).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = SYNTH_ACCOUNTS)]
     pub accounts: u32,
 
     /// Ordinary events per account per weekday (weekends get about half).
@@ -424,7 +431,7 @@ pub struct SynthArgs {
     pub size: Option<u64>,
 
     /// Random seed: the same arguments always give byte-identical output.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = SYNTH_SEED)]
     pub seed: u64,
 
     /// Last day of the corpus (UTC). Default: yesterday.
@@ -458,7 +465,7 @@ pub struct BaselineSqlArgs {
     pub table: String,
 
     /// Length of the window in days, ending today (UTC).
-    #[arg(long, value_name = "N", default_value_t = crate::baseline::DEFAULT_DAYS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DAYS)]
     pub days: u32,
 }
 

@@ -6,10 +6,11 @@
 
 use serde_json::Value;
 
-use crate::baseline::{ProblemLog, Progress, Window};
 use crate::event::parse_event_time;
 use crate::input::{self, Location, Problem, ProblemKind, Source};
+use crate::input::{ProblemLog, Progress};
 use crate::sigma::{self, RuleSet};
+use crate::window::Window;
 
 /// One hit: which rule matched which event, and what the rule asked to see.
 #[derive(Debug, Clone, PartialEq)]

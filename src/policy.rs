@@ -1,6 +1,6 @@
 //! Stage 4: from a baseline to an allowlist a security engineer can trust and explain. Consumes a
 //! [`Baseline`]; produces a [`RegionPolicy`]: one [`RegionDecision`] per region (class, decision,
-//! and the reason in words), the sweeper principals, the global-service traffic reported apart,
+//! and the [`Reason`] as data, which `report/` puts into words), the sweeper principals, the global-service traffic reported apart,
 //! and what was left out of learning and why. It reads no logs, writes no files, prints nothing.
 //!
 //! The rules, in order (docs/baseline-policy.md explains each with an example):
@@ -20,11 +20,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 
-use crate::baseline::{self, Aggregates, Baseline, ProfileRow, cols};
+use crate::baseline::aggregate::Row;
+use crate::baseline::{self, Aggregates, Baseline, ProfileRow, Review, cols};
 use crate::event::Origin;
 use crate::regions;
+use crate::window::{self, Window};
 
 /// Which events count as evidence of normal use. `true` = left out of learning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,16 +52,38 @@ impl Default for LearnFilter {
 
 impl LearnFilter {
     /// Why a row is left out of learning, if it is.
-    fn excludes(&self, origin: Origin, failed: bool) -> Option<&'static str> {
+    fn excludes(&self, origin: Origin, failed: bool) -> Option<Exclusion> {
         match origin {
-            Origin::AwsService if self.aws_service => Some("AWS service"),
-            Origin::ServiceLinkedRole if self.service_linked_role => Some("service-linked role"),
-            Origin::InvokedByService if self.invoked_by_service => Some("invoked by a service"),
-            Origin::AwsInternal if self.aws_internal => Some("AWS Internal"),
-            _ if failed && self.failed => Some("failed call"),
+            Origin::AwsService if self.aws_service => Some(Exclusion::AwsService),
+            Origin::ServiceLinkedRole if self.service_linked_role => {
+                Some(Exclusion::ServiceLinkedRole)
+            }
+            Origin::InvokedByService if self.invoked_by_service => {
+                Some(Exclusion::InvokedByService)
+            }
+            Origin::AwsInternal if self.aws_internal => Some(Exclusion::AwsInternal),
+            _ if failed && self.failed => Some(Exclusion::FailedCall),
             _ => None,
         }
     }
+}
+
+/// Why events were left out of learning (the keys of [`RegionPolicy::excluded`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exclusion {
+    /// userAgent "AWS Internal".
+    AwsInternal,
+    /// An AWS service acting on its own (`userIdentity.type: AWSService`, AwsServiceEvent).
+    AwsService,
+    /// The call failed (errorCode present).
+    FailedCall,
+    /// A service acting on a principal's behalf (invokedBy, `*.amazonaws.com` source).
+    InvokedByService,
+    /// A service-linked role (`AWSServiceRoleFor*`).
+    ServiceLinkedRole,
+    /// A principal that sweeps nearly every region.
+    Sweeper,
 }
 
 /// The policy's knobs. Defaults are documented in docs/baseline-policy.md.
@@ -91,21 +115,64 @@ pub struct PolicyConfig {
     pub sweeper_region_pct: f64,
 }
 
+/// The policy's defaults, defined once: [`PolicyConfig::default`] uses them and the command
+/// line shows them in `--help` (docs/baseline-policy.md explains each).
+pub mod defaults {
+    /// FREQUENT needs at least this many evidence events.
+    pub const MIN_EVENTS: u64 = 20;
+    /// FREQUENT needs at least this share (percent) of all evidence.
+    pub const MIN_SHARE_PCT: f64 = 0.01;
+    /// FREQUENT needs events on at least this many distinct days.
+    pub const MIN_DAYS: u32 = 3;
+    /// FREQUENT needs at least this many distinct principals.
+    pub const MIN_PRINCIPALS: u32 = 1;
+    /// Regions first seen within this many days of the window's end are quarantined.
+    pub const QUARANTINE_DAYS: u32 = 14;
+    /// Fewer days of history than this: refuse to tune unless forced.
+    pub const MIN_HISTORY_DAYS: u32 = 14;
+    /// Sweepers call read-only APIs in at least this percentage of default-enabled regions.
+    pub const SWEEPER_REGION_PCT: f64 = 75.0;
+}
+
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
             learn: LearnFilter::default(),
-            min_events: 20,
-            min_share_pct: 0.01,
-            min_days: 3,
-            min_principals: 1,
+            min_events: defaults::MIN_EVENTS,
+            min_share_pct: defaults::MIN_SHARE_PCT,
+            min_days: defaults::MIN_DAYS,
+            min_principals: defaults::MIN_PRINCIPALS,
             allow: BTreeSet::new(),
             deny: BTreeSet::new(),
             approve: BTreeSet::new(),
             reject: BTreeSet::new(),
-            quarantine_days: 14,
-            min_history_days: 14,
-            sweeper_region_pct: 75.0,
+            quarantine_days: defaults::QUARANTINE_DAYS,
+            min_history_days: defaults::MIN_HISTORY_DAYS,
+            sweeper_region_pct: defaults::SWEEPER_REGION_PCT,
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// This configuration with a baseline's saved review decisions underneath: the decisions
+    /// given now (`approve`/`reject`) override older opposite ones.
+    pub fn with_review(&self, saved: &Review) -> PolicyConfig {
+        let mut review = saved.clone();
+        review.record(&self.approve, &self.reject);
+        PolicyConfig {
+            approve: review.approved,
+            reject: review.rejected,
+            ..self.clone()
+        }
+    }
+
+    /// This configuration without the review decisions given now (the allowlist as it stood
+    /// before them, for drift).
+    pub fn without_new_review(&self) -> PolicyConfig {
+        PolicyConfig {
+            approve: BTreeSet::new(),
+            reject: BTreeSet::new(),
+            ..self.clone()
         }
     }
 }
@@ -153,6 +220,60 @@ impl fmt::Display for Decision {
     }
 }
 
+/// The rule of the policy that decided a region, with the numbers it used.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// `--deny`: never allowed.
+    PinnedDeny,
+    /// `--allow`: always allowed.
+    PinnedAllow,
+    /// Rejected in review (`--reject`, kept in the baseline).
+    RejectedInReview,
+    /// No event in the region counts as normal use, and none was seen at all.
+    NoEvidence,
+    /// Events were seen, but every one was left out of learning (AWS services, failed calls, ...).
+    AllLeftOut { events: u64 },
+    /// Not FREQUENT: the thresholds it missed.
+    BelowThreshold { shortfalls: Vec<Shortfall> },
+    /// Approved in review: either not FREQUENT on its own (`class`), or FREQUENT but suspicious.
+    ApprovedInReview {
+        class: Class,
+        suspicions: Vec<Suspicion>,
+    },
+    /// FREQUENT, and nothing suspicious: the evidence.
+    Evidence {
+        events: u64,
+        active_days: u32,
+        principals: u32,
+    },
+    /// FREQUENT but suspicious: waits for a person.
+    Quarantined { suspicions: Vec<Suspicion> },
+}
+
+/// A FREQUENT threshold a region missed: what it has, what was needed.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "threshold", rename_all = "snake_case")]
+pub enum Shortfall {
+    Events { have: u64, need: u64 },
+    SharePct { have: f64, need: f64 },
+    ActiveDays { have: u32, need: u32 },
+    Principals { have: u32, need: u32 },
+}
+
+/// Why FREQUENT evidence is not trusted without review (anti-poisoning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Suspicion {
+    /// First seen within the last `quarantine_days` days of the window.
+    FirstSeenRecently {
+        first_seen: NaiveDate,
+        quarantine_days: u32,
+    },
+    /// Every event came from one principal.
+    SinglePrincipal,
+}
+
 /// One region's verdict, with the evidence behind it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RegionDecision {
@@ -161,7 +282,9 @@ pub struct RegionDecision {
     pub decision: Decision,
     /// Pinned by `--allow`/`--deny` or a review decision.
     pub pinned: bool,
-    pub reason: String,
+    /// Why: the rule that decided, with the numbers it used (`report/` puts it into words).
+    #[serde(rename = "reason_detail")]
+    pub reason: Reason,
     /// Evidence (events that count as normal use, global services excluded).
     pub events: u64,
     pub share_pct: f64,
@@ -192,7 +315,7 @@ pub struct Sweeper {
 /// The result of the policy.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RegionPolicy {
-    pub window: baseline::Window,
+    pub window: Window,
     /// Days between the first and the last event of the baseline.
     pub history_days: i64,
     pub enough_data: bool,
@@ -202,7 +325,7 @@ pub struct RegionPolicy {
     /// Global-service event sources seen, with their event counts (reported apart).
     pub global_sources: BTreeMap<String, u64>,
     /// Events left out of learning, by reason.
-    pub excluded: BTreeMap<String, u64>,
+    pub excluded: BTreeMap<Exclusion, u64>,
     pub evidence_events: u64,
     pub config_summary: String,
 }
@@ -240,149 +363,55 @@ impl RegionPolicy {
     }
 }
 
-/// Decide the allowlist for `baseline` under `config`.
+/// Decide the allowlist for `baseline` under `config`: the named steps below, in order.
 pub fn decide(
     baseline: &Baseline,
     config: &PolicyConfig,
 ) -> Result<RegionPolicy, polars::error::PolarsError> {
-    let cat = regions::catalogue();
     let rows = baseline.aggregates.rows();
-
-    // Partitions present (default: the commercial partition).
-    let mut partitions: BTreeSet<String> = rows
-        .iter()
-        .filter_map(|r| cat.get(r.region).map(|reg| reg.partition.clone()))
-        .collect();
-    if partitions.is_empty() {
-        partitions.insert("aws".to_string());
-    }
-    let homes: BTreeSet<&str> = partitions
-        .iter()
-        .filter_map(|p| cat.global_home(p))
-        .collect();
-
-    // Sweepers: read-only calls in most default-enabled regions of the partition.
-    let enabled: BTreeSet<&str> = partitions
-        .iter()
-        .flat_map(|p| {
-            cat.partition(p)
-                .filter(|r| !r.opt_in)
-                .map(|r| r.code.as_str())
-        })
-        .collect();
-    let mut by_principal: BTreeMap<&str, (BTreeSet<&str>, u64, u64, bool)> = BTreeMap::new();
-    for r in &rows {
-        let e = by_principal.entry(r.principal).or_default();
-        if r.read_only {
-            e.0.insert(r.region);
-            e.2 += r.events;
-        }
-        e.1 += r.events;
-        // The seed rule already drops `userIdentity.type: AWSService`; anything else reaches it.
-        e.3 |= r.identity_type != "AWSService";
-    }
-    let needed = ((enabled.len() as f64) * config.sweeper_region_pct / 100.0)
-        .ceil()
-        .max(3.0) as usize;
-    let sweepers: Vec<Sweeper> = by_principal
-        .iter()
-        .filter(|(p, (regions, _, _, _))| {
-            *p != &crate::event::UNKNOWN_PRINCIPAL
-                && regions.iter().filter(|r| enabled.contains(*r)).count() >= needed
-        })
-        .map(|(p, (regions, total, ro, reaches_rule))| Sweeper {
-            principal: p.to_string(),
-            regions: regions.len() as u32,
-            events: *total,
-            read_only_pct: ((*ro as f64) * 100.0 / (*total).max(1) as f64).round() as u32,
-            needs_filter: *reaches_rule,
-        })
-        .collect();
-    let sweeper_names: BTreeSet<&str> = sweepers.iter().map(|s| s.principal.as_str()).collect();
-
-    // Evidence: rows that count as normal use, global services in their home region apart.
-    let mut evidence = Aggregates::default();
-    let mut excluded: BTreeMap<String, u64> = BTreeMap::new();
-    let mut global_sources: BTreeMap<String, u64> = BTreeMap::new();
-    let mut global_by_region: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut all_by_region: BTreeMap<&str, u64> = BTreeMap::new();
-    for r in &rows {
-        *all_by_region.entry(r.region).or_default() += r.events;
-        if regions::is_global_event_source(r.event_source) && homes.contains(r.region) {
-            *global_sources
-                .entry(r.event_source.to_string())
-                .or_default() += r.events;
-            *global_by_region.entry(r.region).or_default() += r.events;
-            continue;
-        }
-        if let Some(why) = config.learn.excludes(r.origin, r.failed) {
-            *excluded.entry(why.to_string()).or_default() += r.events;
-            continue;
-        }
-        if sweeper_names.contains(r.principal) {
-            *excluded.entry("sweeper".to_string()).or_default() += r.events;
-            continue;
-        }
-        evidence.add(r);
-    }
-    let evidence_events = evidence.total_events();
-    let stats: BTreeMap<String, ProfileRow> = if evidence.counts.is_empty() {
-        BTreeMap::new()
-    } else {
-        let df = baseline::frame(&evidence)?;
-        baseline::profile(&df, cols::REGION)?
-            .into_iter()
-            .map(|r| (r.key.clone(), r))
-            .collect()
-    };
-
-    // Every region to judge: the partitions' catalogue plus anything seen.
-    let mut codes: BTreeSet<String> = partitions
-        .iter()
-        .flat_map(|p| cat.partition(p).map(|r| r.code.clone()))
-        .collect();
-    codes.extend(all_by_region.keys().map(|r| r.to_string()));
-    codes.extend(config.allow.iter().cloned());
+    let scope = Scope::of(&rows);
+    let sweepers = find_sweepers(&rows, &scope, config.sweeper_region_pct);
+    let evidence = sort_evidence(&rows, &scope, &config.learn, &sweepers);
+    let stats = evidence.stats()?;
 
     let (first, last) = baseline
         .aggregates
         .days()
         .unwrap_or((baseline.window.since, baseline.window.until));
     let history_days = (last - first).num_days() + 1;
-    let quarantine_from = baseline
-        .window
-        .until
-        .checked_sub_days(Days::new(u64::from(config.quarantine_days.max(1)) - 1))
-        .unwrap_or(NaiveDate::MIN);
+    let quarantine_from = window::first_day(baseline.window.until, config.quarantine_days);
 
-    let regions = codes
+    let regions = scope
+        .regions_to_judge(&evidence, config)
         .into_iter()
         .map(|code| {
-            let catalogue = cat.get(&code);
             let s = stats.get(&code);
-            let events = s.map_or(0, |s| s.events);
             let class = classify(s, config);
-            let (decision, pinned, mut reason) = judge(&code, s, class, config, quarantine_from);
-            let all_events = all_by_region.get(code.as_str()).copied().unwrap_or(0);
-            if s.is_none() && !pinned && all_events > 0 {
-                reason = format!(
-                    "no evidence of normal use (its {} events were all left out of learning)",
-                    crate::report::thousands(all_events)
-                );
-            }
+            let all_events = evidence
+                .all_by_region
+                .get(code.as_str())
+                .copied()
+                .unwrap_or(0);
+            let (decision, pinned, reason) =
+                judge(&code, s, class, all_events, config, quarantine_from);
+            let catalogue = regions::catalogue().get(&code);
             RegionDecision {
                 class,
                 decision,
                 pinned,
                 reason,
-                events,
+                events: s.map_or(0, |s| s.events),
                 share_pct: s.map_or(0.0, |s| s.share_pct),
                 active_days: s.map_or(0, |s| s.active_days),
                 principals: s.map_or(0, |s| s.principals),
                 first_seen: s.map(|s| s.first_seen),
                 last_seen: s.map(|s| s.last_seen),
                 all_events,
-                global_events: global_by_region.get(code.as_str()).copied().unwrap_or(0),
+                global_events: evidence
+                    .global_by_region
+                    .get(code.as_str())
+                    .copied()
+                    .unwrap_or(0),
                 in_catalogue: catalogue.is_some(),
                 opt_in: catalogue.is_some_and(|c| c.opt_in),
                 region: code,
@@ -394,12 +423,12 @@ pub fn decide(
         window: baseline.window,
         history_days,
         enough_data: history_days >= i64::from(config.min_history_days),
-        partitions: partitions.into_iter().collect(),
+        partitions: scope.partitions.into_iter().collect(),
         regions,
         sweepers,
-        global_sources,
-        excluded,
-        evidence_events,
+        evidence_events: evidence.learned.total_events(),
+        global_sources: evidence.global_sources,
+        excluded: evidence.excluded,
         config_summary: format!(
             "min-events {} min-share {}% min-days {} min-principals {} quarantine-days {}",
             config.min_events,
@@ -411,16 +440,172 @@ pub fn decide(
     })
 }
 
+/// The partitions the baseline covers (default: the commercial partition), their global-service
+/// home regions, and their default-enabled regions.
+struct Scope {
+    partitions: BTreeSet<String>,
+    homes: BTreeSet<&'static str>,
+    enabled: BTreeSet<&'static str>,
+}
+
+impl Scope {
+    fn of(rows: &[Row<'_>]) -> Scope {
+        let cat = regions::catalogue();
+        let mut partitions: BTreeSet<String> = rows
+            .iter()
+            .filter_map(|r| cat.get(r.region).map(|reg| reg.partition.clone()))
+            .collect();
+        if partitions.is_empty() {
+            partitions.insert("aws".to_string());
+        }
+        let homes = partitions
+            .iter()
+            .filter_map(|p| cat.global_home(p))
+            .collect();
+        let enabled = partitions
+            .iter()
+            .flat_map(|p| {
+                cat.partition(p)
+                    .filter(|r| !r.opt_in)
+                    .map(|r| r.code.as_str())
+            })
+            .collect();
+        Scope {
+            partitions,
+            homes,
+            enabled,
+        }
+    }
+
+    /// Every region to judge: the partitions' catalogue, anything seen, anything pinned.
+    fn regions_to_judge(&self, evidence: &Evidence<'_>, config: &PolicyConfig) -> BTreeSet<String> {
+        let cat = regions::catalogue();
+        let mut codes: BTreeSet<String> = self
+            .partitions
+            .iter()
+            .flat_map(|p| cat.partition(p).map(|r| r.code.clone()))
+            .collect();
+        codes.extend(evidence.all_by_region.keys().map(|r| r.to_string()));
+        codes.extend(config.allow.iter().cloned());
+        codes
+    }
+}
+
+/// Sweepers: principals with read-only calls in at least `pct` percent (and at least three) of
+/// the partition's default-enabled regions.
+fn find_sweepers(rows: &[Row<'_>], scope: &Scope, pct: f64) -> Vec<Sweeper> {
+    #[derive(Default)]
+    struct Seen<'a> {
+        read_regions: BTreeSet<&'a str>,
+        events: u64,
+        read_only: u64,
+        reaches_rule: bool,
+    }
+    let mut by_principal: BTreeMap<&str, Seen<'_>> = BTreeMap::new();
+    for r in rows {
+        let e = by_principal.entry(r.principal).or_default();
+        if r.read_only {
+            e.read_regions.insert(r.region);
+            e.read_only += r.events;
+        }
+        e.events += r.events;
+        // The seed rule already drops `userIdentity.type: AWSService`; anything else reaches it.
+        e.reaches_rule |= r.identity_type != "AWSService";
+    }
+    let needed = ((scope.enabled.len() as f64) * pct / 100.0).ceil().max(3.0) as usize;
+    by_principal
+        .into_iter()
+        .filter(|(p, seen)| {
+            *p != crate::event::UNKNOWN_PRINCIPAL
+                && seen
+                    .read_regions
+                    .iter()
+                    .filter(|r| scope.enabled.contains(*r))
+                    .count()
+                    >= needed
+        })
+        .map(|(p, seen)| Sweeper {
+            principal: p.to_string(),
+            regions: seen.read_regions.len() as u32,
+            events: seen.events,
+            read_only_pct: ((seen.read_only as f64) * 100.0 / seen.events.max(1) as f64).round()
+                as u32,
+            needs_filter: seen.reaches_rule,
+        })
+        .collect()
+}
+
+/// The rows sorted into evidence of normal use and everything set apart.
+struct Evidence<'a> {
+    /// Rows that count as normal use.
+    learned: Aggregates,
+    excluded: BTreeMap<Exclusion, u64>,
+    /// Global services logged in their home region, by event source.
+    global_sources: BTreeMap<String, u64>,
+    global_by_region: BTreeMap<&'a str, u64>,
+    /// Every event, evidence or not.
+    all_by_region: BTreeMap<&'a str, u64>,
+}
+
+impl Evidence<'_> {
+    /// The profile of the evidence, per region.
+    fn stats(&self) -> Result<BTreeMap<String, ProfileRow>, polars::error::PolarsError> {
+        if self.learned.counts.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let df = baseline::frame(&self.learned)?;
+        Ok(baseline::profile(&df, cols::REGION)?
+            .into_iter()
+            .map(|r| (r.key.clone(), r))
+            .collect())
+    }
+}
+
+/// Global services in their home region apart, then what the learn filter leaves out, then
+/// sweepers; the rest is evidence.
+fn sort_evidence<'a>(
+    rows: &[Row<'a>],
+    scope: &Scope,
+    learn: &LearnFilter,
+    sweepers: &[Sweeper],
+) -> Evidence<'a> {
+    let sweeper_names: BTreeSet<&str> = sweepers.iter().map(|s| s.principal.as_str()).collect();
+    let mut e = Evidence {
+        learned: Aggregates::default(),
+        excluded: BTreeMap::new(),
+        global_sources: BTreeMap::new(),
+        global_by_region: BTreeMap::new(),
+        all_by_region: BTreeMap::new(),
+    };
+    for r in rows {
+        *e.all_by_region.entry(r.region).or_default() += r.events;
+        if regions::is_global_event_source(r.event_source) && scope.homes.contains(r.region) {
+            *e.global_sources
+                .entry(r.event_source.to_string())
+                .or_default() += r.events;
+            *e.global_by_region.entry(r.region).or_default() += r.events;
+            continue;
+        }
+        let why = learn.excludes(r.origin, r.failed).or_else(|| {
+            sweeper_names
+                .contains(r.principal)
+                .then_some(Exclusion::Sweeper)
+        });
+        match why {
+            Some(why) => *e.excluded.entry(why).or_default() += r.events,
+            None => e.learned.add(r),
+        }
+    }
+    e
+}
+
+/// How much evidence of normal use a region has.
 fn classify(s: Option<&ProfileRow>, c: &PolicyConfig) -> Class {
     let Some(s) = s else { return Class::Unseen };
     if s.events == 0 {
         return Class::Unseen;
     }
-    let frequent = s.events >= c.min_events
-        && s.share_pct >= c.min_share_pct
-        && s.active_days >= c.min_days
-        && s.principals >= c.min_principals;
-    if frequent {
+    if shortfalls(s, c).is_empty() {
         Class::Frequent
     } else if s.active_days >= c.min_days.min(2)
         && (s.events >= c.min_events / 2 || s.active_days >= c.min_days)
@@ -431,97 +616,117 @@ fn classify(s: Option<&ProfileRow>, c: &PolicyConfig) -> Class {
     }
 }
 
-/// Decision, whether a pin or review decided it, and the reason in words.
+/// The FREQUENT thresholds `s` misses.
+fn shortfalls(s: &ProfileRow, c: &PolicyConfig) -> Vec<Shortfall> {
+    let mut short = Vec::new();
+    if s.events < c.min_events {
+        short.push(Shortfall::Events {
+            have: s.events,
+            need: c.min_events,
+        });
+    }
+    if s.share_pct < c.min_share_pct {
+        short.push(Shortfall::SharePct {
+            have: s.share_pct,
+            need: c.min_share_pct,
+        });
+    }
+    if s.active_days < c.min_days {
+        short.push(Shortfall::ActiveDays {
+            have: s.active_days,
+            need: c.min_days,
+        });
+    }
+    if s.principals < c.min_principals {
+        short.push(Shortfall::Principals {
+            have: s.principals,
+            need: c.min_principals,
+        });
+    }
+    short
+}
+
+/// Anti-poisoning: why FREQUENT evidence is not trusted without review.
+fn suspicions(s: &ProfileRow, c: &PolicyConfig, quarantine_from: NaiveDate) -> Vec<Suspicion> {
+    let mut found = Vec::new();
+    if s.first_seen >= quarantine_from {
+        found.push(Suspicion::FirstSeenRecently {
+            first_seen: s.first_seen,
+            quarantine_days: c.quarantine_days,
+        });
+    }
+    if s.principals == 1 {
+        found.push(Suspicion::SinglePrincipal);
+    }
+    found
+}
+
+/// Decision, whether a pin or review decided it, and why: pins first, then review decisions,
+/// then the thresholds, then the anti-poisoning guards.
 fn judge(
     code: &str,
     s: Option<&ProfileRow>,
     class: Class,
+    all_events: u64,
     c: &PolicyConfig,
     quarantine_from: NaiveDate,
-) -> (Decision, bool, String) {
+) -> (Decision, bool, Reason) {
     if c.deny.contains(code) {
-        return (Decision::Unusual, true, "pinned by --deny".into());
+        return (Decision::Unusual, true, Reason::PinnedDeny);
     }
     if c.allow.contains(code) {
-        return (Decision::Allow, true, "pinned by --allow".into());
+        return (Decision::Allow, true, Reason::PinnedAllow);
     }
     if c.reject.contains(code) {
-        return (Decision::Unusual, true, "rejected in review".into());
+        return (Decision::Unusual, true, Reason::RejectedInReview);
     }
     let Some(s) = s else {
-        return (Decision::Unusual, false, "no evidence of normal use".into());
+        let reason = if all_events > 0 {
+            Reason::AllLeftOut { events: all_events }
+        } else {
+            Reason::NoEvidence
+        };
+        return (Decision::Unusual, false, reason);
     };
+    let approved = c.approve.contains(code);
     if class != Class::Frequent {
-        if c.approve.contains(code) {
-            return (
-                Decision::Allow,
-                true,
-                format!("approved in review ({class} on its own)"),
-            );
+        if approved {
+            let reason = Reason::ApprovedInReview {
+                class,
+                suspicions: Vec::new(),
+            };
+            return (Decision::Allow, true, reason);
         }
-        let mut short = Vec::new();
-        if s.events < c.min_events {
-            short.push(format!("{} events < {}", s.events, c.min_events));
-        }
-        if s.share_pct < c.min_share_pct {
-            short.push(format!("share {:.3}% < {}%", s.share_pct, c.min_share_pct));
-        }
-        if s.active_days < c.min_days {
-            short.push(format!("{} active days < {}", s.active_days, c.min_days));
-        }
-        if s.principals < c.min_principals {
-            short.push(format!(
-                "{} principals < {}",
-                s.principals, c.min_principals
-            ));
-        }
-        return (
-            Decision::Unusual,
-            false,
-            format!("below threshold: {}", short.join(", ")),
-        );
+        let reason = Reason::BelowThreshold {
+            shortfalls: shortfalls(s, c),
+        };
+        return (Decision::Unusual, false, reason);
     }
-    let mut suspicious = Vec::new();
-    if s.first_seen >= quarantine_from {
-        suspicious.push(format!(
-            "first seen {} (inside the last {} days)",
-            s.first_seen, c.quarantine_days
-        ));
+    let suspicions = suspicions(s, c, quarantine_from);
+    if suspicions.is_empty() {
+        let reason = Reason::Evidence {
+            events: s.events,
+            active_days: s.active_days,
+            principals: s.principals,
+        };
+        return (Decision::Allow, false, reason);
     }
-    if s.principals == 1 {
-        suspicious.push("used by a single principal".to_string());
-    }
-    if suspicious.is_empty() {
-        return (
-            Decision::Allow,
-            false,
-            format!(
-                "{} events on {} days by {} principals",
-                crate::report::thousands(s.events),
-                s.active_days,
-                s.principals
-            ),
-        );
-    }
-    if c.approve.contains(code) {
-        return (
-            Decision::Allow,
-            true,
-            format!("approved in review ({})", suspicious.join("; ")),
-        );
+    if approved {
+        let reason = Reason::ApprovedInReview { class, suspicions };
+        return (Decision::Allow, true, reason);
     }
     (
         Decision::Quarantined,
         false,
-        format!("{}: review, then --approve {code}", suspicious.join("; ")),
+        Reason::Quarantined { suspicions },
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::aggregate::Row;
-    use crate::baseline::{InputStats, Window};
+    use crate::baseline::InputStats;
+    use chrono::Days;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -626,10 +831,17 @@ mod tests {
             decision(&p, "ap-east-1"),
             (Class::Frequent, Decision::Quarantined)
         );
-        let why = &p.get("ap-east-1").unwrap().reason;
-        assert!(
-            why.contains("first seen") && why.contains("single principal"),
-            "{why}"
+        assert_eq!(
+            p.get("ap-east-1").unwrap().reason,
+            Reason::Quarantined {
+                suspicions: vec![
+                    Suspicion::FirstSeenRecently {
+                        first_seen: d("2025-03-22"),
+                        quarantine_days: 14
+                    },
+                    Suspicion::SinglePrincipal
+                ]
+            }
         );
         assert_eq!(
             decision(&p, "us-west-2"),
@@ -651,7 +863,7 @@ mod tests {
         cfg.deny.insert("eu-west-1".into());
         cfg.allow.insert("sa-east-1".into());
         let p = decide(&b.baseline(), &cfg).unwrap();
-        assert_eq!(p.get("eu-west-1").unwrap().reason, "pinned by --deny");
+        assert_eq!(p.get("eu-west-1").unwrap().reason, Reason::PinnedDeny);
         assert_eq!(p.allowlist(), ["sa-east-1"]);
     }
 
@@ -693,7 +905,7 @@ mod tests {
         assert_eq!((us.class, us.decision), (Class::Unseen, Decision::Unusual));
         assert_eq!(us.global_events, 16000);
         assert_eq!(p.global_sources["iam.amazonaws.com"], 8000);
-        assert_eq!(p.excluded["AWS service"], 8000);
+        assert_eq!(p.excluded[&Exclusion::AwsService], 8000);
     }
 
     #[test]
@@ -725,7 +937,10 @@ mod tests {
         assert_eq!(p.sweepers[0].principal, "arn:aws:iam::1:role/Scanner");
         assert!(p.sweepers[0].needs_filter);
         assert_eq!(p.allowlist(), ["eu-west-1"]);
-        assert_eq!(p.excluded["sweeper"], 80 * 5 * enabled.len() as u64);
+        assert_eq!(
+            p.excluded[&Exclusion::Sweeper],
+            80 * 5 * enabled.len() as u64
+        );
     }
 
     #[test]

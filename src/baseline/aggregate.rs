@@ -4,12 +4,12 @@
 //! of distinct keys, never with the number of events. Problems are logged with a cap per run so
 //! that a flood of bad records cannot grow memory either.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use crate::event::{Event, Origin, UNKNOWN_ACCOUNT};
-use crate::input::{self, Problem, ProblemKind, Source};
+use crate::input::{self, Problem, ProblemKind, ProblemLog, Progress, Source};
 
 /// String interner: each distinct account, region, source, type or principal is stored once.
 #[derive(Debug, Default, Clone)]
@@ -237,57 +237,6 @@ impl Aggregates {
     }
 }
 
-/// How many problems are kept with their text; the rest are only counted.
-pub const PROBLEMS_SHOWN: usize = 200;
-
-/// Problems met while reading: the first [`PROBLEMS_SHOWN`] in full, all of them counted by kind.
-#[derive(Debug, Default, Clone)]
-pub struct ProblemLog {
-    pub shown: Vec<Problem>,
-    pub counts: BTreeMap<ProblemKind, usize>,
-}
-
-impl ProblemLog {
-    pub fn push(&mut self, problem: Problem) {
-        *self.counts.entry(problem.kind).or_insert(0) += 1;
-        if self.shown.len() < PROBLEMS_SHOWN {
-            self.shown.push(problem);
-        }
-    }
-
-    pub fn merge(&mut self, other: ProblemLog) {
-        for (kind, n) in other.counts {
-            *self.counts.entry(kind).or_insert(0) += n;
-        }
-        let room = PROBLEMS_SHOWN.saturating_sub(self.shown.len());
-        self.shown.extend(other.shown.into_iter().take(room));
-    }
-
-    pub fn files_skipped(&self) -> usize {
-        self.counts
-            .iter()
-            .filter(|(k, _)| k.is_file_level())
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    pub fn records_skipped(&self) -> usize {
-        self.counts
-            .iter()
-            .filter(|(k, _)| !k.is_file_level())
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    pub fn total(&self) -> usize {
-        self.counts.values().sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
-    }
-}
-
 /// Counts about the input, for the summary and the JSON `input` object.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputStats {
@@ -305,15 +254,6 @@ pub struct InputStats {
     pub skipped_records: usize,
     /// Decompressed bytes read.
     pub bytes: u64,
-}
-
-/// Called after each file, for progress display.
-pub trait Progress: Sync {
-    fn file_done(&self, bytes: u64, records: usize);
-}
-
-impl Progress for () {
-    fn file_done(&self, _: u64, _: usize) {}
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@
 
 use chrono::NaiveDate;
 
-use super::Window;
 use super::aggregate::{Aggregates, InputStats, Row};
 use super::file::{Baseline, COLUMNS};
 use crate::event::Origin;
+use crate::window::Window;
 
 /// Why a CSV file is not a baseline result. `line` is 1-based, where the record starts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

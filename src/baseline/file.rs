@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::aggregate::{Aggregates, InputStats, Row};
-use super::{Window, cols};
+use super::cols;
 use crate::event::Origin;
+use crate::window::Window;
 
 /// The schema tag written and accepted.
 pub const SCHEMA: &str = "trailtune.baseline/1";
@@ -62,20 +63,14 @@ pub struct Review {
 impl Review {
     /// Record fresh decisions: an approval overrides an older rejection and vice versa; when a
     /// region is both approved and rejected at once, the rejection wins.
-    pub fn record(&mut self, approve: &[String], reject: &[String]) {
-        let names = |v: &[String]| -> Vec<String> {
-            v.iter()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        };
-        for r in names(approve) {
-            self.rejected.remove(&r);
-            self.approved.insert(r);
+    pub fn record(&mut self, approve: &BTreeSet<String>, reject: &BTreeSet<String>) {
+        for r in approve {
+            self.rejected.remove(r);
+            self.approved.insert(r.clone());
         }
-        for r in names(reject) {
-            self.approved.remove(&r);
-            self.rejected.insert(r);
+        for r in reject {
+            self.approved.remove(r);
+            self.rejected.insert(r.clone());
         }
     }
 }
@@ -107,6 +102,22 @@ struct Document {
 }
 
 impl Baseline {
+    /// Region codes in the counts that the catalogue does not know, sorted.
+    pub fn unknown_regions(&self) -> Vec<String> {
+        let cat = crate::regions::catalogue();
+        let mut out: Vec<String> = self
+            .aggregates
+            .rows()
+            .iter()
+            .map(|r| r.region)
+            .filter(|r| !cat.contains(r))
+            .map(str::to_string)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn new(window: Window, input: InputStats, aggregates: Aggregates) -> Baseline {
         Baseline {
             window,

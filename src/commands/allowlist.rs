@@ -1,23 +1,26 @@
-//! `trailtune allowlist`: baseline (file or logs) -> policy -> the review table.
+//! `trailtune allowlist`: baseline (file, Athena result or logs) -> policy -> the review table.
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
+use crate::baseline;
 use crate::cli::AllowlistArgs;
-use crate::commands::learn;
+use crate::config;
 use crate::exit::Status;
 use crate::policy;
 use crate::report;
 
 pub fn run(args: AllowlistArgs) -> Result<Status> {
-    let learned = learn::baseline_from(&args.source)?;
-    let config = learn::policy_config(&args.policy, &learned.baseline.review);
-    let decided = policy::decide(&learned.baseline, &config).context("deciding the allowlist")?;
+    let cfg = config::Allowlist::try_from(args)?;
+    let bar = report::progress::Bar::new(0, cfg.source.shows_progress());
+    let learned = baseline::learn(&cfg.source, &bar).map_err(report::problems::before_error)?;
+    let base = &learned.baseline;
+    let decided = policy::decide(base, &cfg.policy.with_review(&base.review))?;
     let mut out = std::io::stdout().lock();
-    report::policy::write(&mut out, args.format, &decided)?;
+    report::policy::write(&mut out, cfg.format, &decided)?;
     out.flush()?;
-    learn::report_input(&learned.problems, &learned.baseline)?;
+    report::problems::learned(&mut std::io::stderr().lock(), &learned)?;
     let review_needed = !decided.quarantined().is_empty();
     Ok(Status::from_flags(
         review_needed,

@@ -1,23 +1,27 @@
 //! `trailtune demo`: the main job on an embedded default. Generates a realistic 90-day,
-//! multi-account corpus in a temporary folder (kept with `--keep DIR`), tunes the embedded seed
-//! rule with `run`, explaining each step in a sentence, and checks the backtest against the
-//! corpus's ground truth: every injected anomaly found, no AWS-service or replication decoy.
-
-use std::collections::BTreeSet;
-use std::io::Write;
+//! multi-account corpus in a temporary folder (kept with `--keep DIR`), runs the pipeline on it
+//! with the embedded seed rule, explaining each step in a sentence, and checks the backtest
+//! against the corpus's ground truth: every injected anomaly found, no AWS-service or
+//! replication decoy.
 
 use anyhow::{Context, Result, bail};
 use chrono::Days;
-use clap::Parser;
 
-use crate::cli::{Cli, Command, DemoArgs, InputArgs, WindowArgs};
-use crate::commands::run::{Pipeline, pipeline};
+use crate::cli::DemoArgs;
+use crate::config;
 use crate::exit::Status;
+use crate::input::InputConfig;
+use crate::pipeline::{self, RunConfig};
+use crate::policy::PolicyConfig;
+use crate::report;
 use crate::synth::{self, SynthConfig};
+use crate::tune::{Target, TuneConfig};
+use crate::window::WindowSpec;
 
 pub fn run(args: DemoArgs) -> Result<Status> {
+    let cfg = config::Demo::from(args);
     let temp;
-    let dir = match &args.keep {
+    let dir = match &cfg.keep {
         Some(dir) => dir.clone(),
         None => {
             temp = tempfile::Builder::new()
@@ -27,124 +31,54 @@ pub fn run(args: DemoArgs) -> Result<Status> {
             temp.path().to_path_buf()
         }
     };
-    let end = chrono::Utc::now().date_naive() - Days::new(1);
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "trailtune demo: generating {} days of CloudTrail for {} accounts (seed {}) in {}.\n\
-         Each account works in 2-3 home regions; IAM, STS, sign-in and other global services log in us-east-1;\n\
-         a security scanner and AWS Config sweep every enabled region daily; AWS services, replication and\n\
-         ~4% failed calls add noise; and an IAM user's leaked key is used from four unusual regions.",
-        args.days,
-        args.accounts,
-        args.seed,
-        dir.display()
-    )?;
-    out.flush()?;
-    let started = std::time::Instant::now();
-    let truth = synth::generate(&SynthConfig {
+    let today = chrono::Utc::now().date_naive();
+    let synth_cfg = SynthConfig {
         out: dir.clone(),
-        days: args.days,
-        accounts: args.accounts,
+        days: cfg.days,
+        accounts: cfg.accounts,
         events_per_day: None,
         size_mb: None,
-        seed: args.seed,
-        end,
-    })
-    .context("generating the demo corpus")?;
-    writeln!(
-        out,
-        "Generated {} events in {} files ({:.0} MB of JSON) in {:.1} s.",
-        truth.events,
-        truth.files,
-        truth.bytes_uncompressed as f64 / 1e6,
-        started.elapsed().as_secs_f64()
-    )?;
+        seed: cfg.seed,
+        end: today - Days::new(1),
+    };
+    let mut out = std::io::stdout().lock();
+    report::demo::intro(&mut out, &synth_cfg)?;
+    let started = std::time::Instant::now();
+    let truth = synth::generate(&synth_cfg).context("generating the demo corpus")?;
+    report::demo::generated(&mut out, &truth, started.elapsed())?;
     drop(out);
 
-    // The same arguments a user would type for `run`.
-    let tuned = dir.join("aws_unusual_region.tuned.yml");
-    let cli = Cli::try_parse_from([
-        "trailtune".into(),
-        "run".into(),
-        "--no-progress".into(),
-        "-o".into(),
-        tuned.display().to_string(),
-        dir.join("AWSLogs").display().to_string(),
-    ])
-    .context("building the run command line")?;
-    let Command::Run(run_args) = cli.command else {
-        bail!("internal: not a run command")
+    // What `trailtune run -o DIR/aws_unusual_region.tuned.yml DIR/AWSLogs` does.
+    let tuned_path = dir.join("aws_unusual_region.tuned.yml");
+    let run = RunConfig {
+        input: InputConfig {
+            paths: vec![dir.join("AWSLogs")],
+            strict: false,
+            progress: false,
+        },
+        window: WindowSpec::default(),
+        policy: PolicyConfig::default(),
+        tune: TuneConfig {
+            target: Target::File(tuned_path.clone()),
+            ..TuneConfig::new(today)
+        },
     };
-    let input: &InputArgs = &run_args.input;
-    let window: &WindowArgs = &run_args.window;
-    let result = pipeline(&Pipeline {
-        rule: None,
-        input,
-        window,
-        policy: &run_args.policy,
-        output: &run_args.output,
+    let mut printer = report::run::Printer {
+        out: std::io::stdout().lock(),
         narrate: true,
-    })?;
+    };
+    let outcome = pipeline::run(&run, &mut printer, &())?;
+    drop(printer);
 
-    // Check the backtest against the ground truth.
-    let hits: BTreeSet<&str> = result
-        .detections
-        .iter()
-        .map(|d| d.event_id.as_str())
-        .collect();
-    let anomalies: Vec<&str> = truth
-        .anomalies
-        .iter()
-        .map(|a| a.event_id.as_str())
-        .collect();
-    let found = anomalies.iter().filter(|id| hits.contains(*id)).count();
-    let quiet_decoys: Vec<_> = truth
-        .decoys
-        .iter()
-        .filter(|d| d.kind != "near_miss")
-        .collect();
-    let noisy = quiet_decoys
-        .iter()
-        .filter(|d| hits.contains(d.event_id.as_str()))
-        .count();
-    let near: Vec<_> = truth
-        .decoys
-        .iter()
-        .filter(|d| d.kind == "near_miss")
-        .collect();
-    let near_found = near
-        .iter()
-        .filter(|d| hits.contains(d.event_id.as_str()))
-        .count();
+    let check = report::demo::Check::of(&truth, &outcome.detections);
     let mut out = std::io::stdout().lock();
-    writeln!(out, "\n== 5. Check against the corpus's ground truth")?;
-    writeln!(
-        out,
-        "Injected anomalies found: {found} of {}. AWS-service and replication decoys that alerted: {noisy} of {} (the rule's own filters).\n\
-         Calls in regions the seed rule did not list but this organization never uses (eu-south-2, me-central-1, ap-east-2): {near_found} of {} now alert.\n\
-         Other alerts: {}.",
-        anomalies.len(),
-        quiet_decoys.len(),
-        near.len(),
-        hits.len() - found - near_found - noisy,
-    )?;
-    match &args.keep {
-        Some(dir) => writeln!(
-            out,
-            "Kept in {}: AWSLogs/, ground-truth.json, {}.",
-            dir.display(),
-            tuned.file_name().unwrap_or_default().to_string_lossy()
-        )?,
-        None => writeln!(
-            out,
-            "The temporary corpus is deleted now (use --keep DIR to keep it)."
-        )?,
-    }
-    if found != anomalies.len() || noisy > 0 {
+    report::demo::check(&mut out, &check, cfg.keep.as_deref(), &tuned_path)?;
+    if !check.passed() {
         bail!(
-            "the demo's backtest does not match its ground truth ({found}/{} anomalies, {noisy} decoys)",
-            anomalies.len()
+            "the demo's backtest does not match its ground truth ({}/{} anomalies, {} decoys)",
+            check.found,
+            check.anomalies,
+            check.noisy
         );
     }
     Ok(Status::Clean)

@@ -1,5 +1,7 @@
-//! One file per subcommand: raw CLI values -> stage configurations -> stages in order. This is the
-//! only layer (with `main.rs`) that uses `anyhow`; stages have their own typed errors.
+//! One file per subcommand, each a short script: raw CLI values -> a validated configuration
+//! (`config`) -> stages in order -> `report`. This is the only layer (with `main.rs`) that uses
+//! `anyhow`; stages have their own typed errors. A command never imports another command:
+//! sequences two commands share are stages (`baseline::learn`, `tune`, `pipeline`).
 
 use anyhow::Result;
 
@@ -10,12 +12,11 @@ mod allowlist;
 mod athena;
 mod demo;
 mod detect;
-mod learn;
 mod profile;
 mod rebaseline;
-pub mod run;
+mod run;
 mod synth;
-pub mod tune;
+mod tune;
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> Result<Status> {

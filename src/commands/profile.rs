@@ -5,25 +5,25 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
-use crate::baseline::{self, cols};
-use crate::cli::{GroupBy, ProfileArgs};
-use crate::commands::learn;
+use crate::baseline::{self, BaselineSource, cols};
+use crate::cli::ProfileArgs;
+use crate::config;
 use crate::exit::Status;
-use crate::report::profile::{self as profile_report, ProfileReport};
+use crate::report::{self, profile::ProfileReport};
 
 pub fn run(args: ProfileArgs) -> Result<Status> {
-    let learned = learn::from_logs(&args.input, &args.window)?;
-    let baseline = &learned.baseline;
-    let (column, by) = match args.by {
-        GroupBy::Region => (cols::REGION, "region"),
-        GroupBy::Account => (cols::ACCOUNT, "account"),
-        GroupBy::Principal => (cols::PRINCIPAL, "principal"),
-        GroupBy::Service => (cols::EVENT_SOURCE, "service"),
-        GroupBy::Day => (cols::DAY, "day"),
+    let cfg = config::Profile::try_from(args)?;
+    let bar = report::progress::Bar::new(0, cfg.input.progress);
+    let source = BaselineSource::Logs {
+        input: cfg.input,
+        window: cfg.window,
     };
+    let learned = baseline::learn(&source, &bar).map_err(report::problems::before_error)?;
+    let baseline = &learned.baseline;
+    let (column, by) = cfg.by;
     let df = baseline::frame(&baseline.aggregates).context("building the profile frame")?;
     let mut rows = baseline::profile(&df, column).context("computing the profile")?;
-    if args.by == GroupBy::Day {
+    if column == cols::DAY {
         // Days read best in calendar order; the key is days since 1970 as text.
         for row in &mut rows {
             if let Ok(n) = row.key.parse::<i32>() {
@@ -39,16 +39,13 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
         rows: &rows,
     };
     let mut out = std::io::stdout().lock();
-    profile_report::write(&mut out, args.format, &report)?;
+    report::profile::write(&mut out, cfg.format, &report)?;
     out.flush()?;
-    learn::report_input(&learned.problems, baseline)?;
-    if let Some(path) = &args.save {
+    let mut err = std::io::stderr().lock();
+    report::problems::learned(&mut err, &learned)?;
+    if let Some(path) = &cfg.save {
         baseline.save(path)?;
-        eprintln!(
-            "trailtune: baseline saved to {} ({} rows)",
-            path.display(),
-            baseline.aggregates.counts.len()
-        );
+        report::notes::baseline_saved(&mut err, path, baseline)?;
     }
     Ok(Status::from_flags(false, !learned.problems.is_empty()))
 }

@@ -1,96 +1,59 @@
 //! `trailtune rebaseline`: merge new logs into the saved state, forget days older than the
-//! window, decide again, report the drift, keep review decisions, and rewrite the rule only when
-//! the allowlist changed. Idempotent: the same logs twice change nothing the second time.
+//! window, decide again, report the drift, keep review decisions, and keep the rule up to date:
+//! the rule is tuned with today's state and flags and compared with what the target holds, as
+//! `tune --check` does, so a stale rule is always rewritten (or reported under `--check`).
+//! Idempotent: the same logs twice change nothing the second time.
 
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
-use chrono::Days;
+use anyhow::{Context, Result};
 
-use crate::baseline::{Baseline, InputStats, Window};
-use crate::cli::{PolicyArgs, RebaselineArgs, WindowArgs};
-use crate::commands::{learn, tune};
+use crate::baseline::{self, Aggregates, Baseline};
+use crate::cli::RebaselineArgs;
+use crate::config;
 use crate::drift;
 use crate::exit::Status;
 use crate::policy;
 use crate::report;
+use crate::tune::{self, Rule, Target};
 
 pub fn run(args: RebaselineArgs) -> Result<Status> {
-    let old = if args.state.exists() {
-        Some(Baseline::load(&args.state)?)
+    let cfg = config::Rebaseline::try_from(args)?;
+    let old = if cfg.state.exists() {
+        Some(Baseline::load(&cfg.state)?)
     } else {
         None
     };
-    let newer = if let Some(csv) = &args.baseline_csv {
-        let source = crate::cli::BaselineSourceArgs {
-            baseline_csv: Some(csv.clone()),
-            ..Default::default()
-        };
-        Some(learn::baseline_from(&source)?)
-    } else if args.input.paths.is_empty() {
-        None
-    } else {
-        let window = WindowArgs {
-            days: Some(args.forget_after),
-            ..WindowArgs::default()
-        };
-        Some(learn::from_logs(&args.input, &window)?)
-    };
-    let skipped = newer.as_ref().is_some_and(|n| !n.problems.is_empty());
-    if let Some(n) = &newer {
-        learn::report_input(&n.problems, &n.baseline)?;
-    }
-    let mut merged = match (&old, &newer) {
-        (None, None) => bail!(
-            "{} does not exist yet: give the logs to build it from (PATH...)",
-            args.state.display()
-        ),
-        (Some(o), _) => o.clone(),
-        (None, Some(n)) => n.baseline.clone(),
-    };
-    if let (Some(_), Some(n)) = (&old, &newer) {
-        merged.aggregates.replace_slices(&n.baseline.aggregates);
-    }
-    // Forget what has left the window.
-    let Some((_, newest)) = merged.aggregates.days() else {
-        bail!("the state holds no events");
-    };
-    let since = newest
-        .checked_sub_days(Days::new(u64::from(args.forget_after.max(1)) - 1))
-        .unwrap_or(newest);
-    merged.aggregates.retain_window(since, newest);
-    merged.window = Window {
-        since,
-        until: newest,
-    };
-    if let Some(n) = &newer {
-        merged.input = InputStats {
-            events: merged.aggregates.total_events(),
-            outside_window: 0,
-            ..n.baseline.input
-        };
-    }
-    // Review decisions persist; a fresh one overrides an older opposite one.
-    merged
-        .review
-        .record(&args.policy.approve, &args.policy.reject);
-
-    // The old allowlist as it stood: its own review decisions, not this run's.
-    let old_args = PolicyArgs {
-        approve: Vec::new(),
-        reject: Vec::new(),
-        ..args.policy.clone()
-    };
-    let before = match &old {
-        Some(o) => Some(
-            policy::decide(o, &learn::policy_config(&old_args, &o.review))
-                .context("deciding the old allowlist")?,
-        ),
+    let newer = match &cfg.newer {
+        Some(source) => {
+            let bar = report::progress::Bar::new(0, source.shows_progress());
+            Some(baseline::learn(source, &bar).map_err(report::problems::before_error)?)
+        }
         None => None,
     };
-    let after = policy::decide(&merged, &learn::policy_config(&args.policy, &merged.review))
-        .context("deciding the allowlist")?;
-    let empty = crate::baseline::Aggregates::default();
+    let mut err = std::io::stderr().lock();
+    if let Some(n) = &newer {
+        report::problems::learned(&mut err, n)?;
+    }
+    let mut merged = baseline::state::merge(
+        old.as_ref(),
+        newer.as_ref().map(|n| &n.baseline),
+        cfg.keep_days,
+        &cfg.policy.approve,
+        &cfg.policy.reject,
+    )
+    .with_context(|| cfg.state.display().to_string())?;
+
+    // The old allowlist as it stood (its own review decisions, not this run's), and the new one.
+    let before = match &old {
+        Some(o) => Some(policy::decide(
+            o,
+            &cfg.policy.without_new_review().with_review(&o.review),
+        )?),
+        None => None,
+    };
+    let after = policy::decide(&merged, &cfg.policy.with_review(&merged.review))?;
+    let empty = Aggregates::default();
     let drift = drift::compare(
         before.as_ref(),
         &after,
@@ -98,66 +61,35 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         newer.as_ref().map_or(&empty, |n| &n.baseline.aggregates),
     );
 
-    // The rule: rewritten only when the allowlist changed (or the output does not exist yet).
-    let mut rule_rewritten = None;
-    if args.rule.is_some() || args.output.out.is_some() {
-        let target_missing = args.output.out.as_ref().is_some_and(|p| !p.exists());
-        let needed = drift.allowlist_changed() || before.is_none() || target_missing;
-        if needed {
-            tune::ensure_history(&after, &args.policy)?;
-            let (text, name) = tune::read_rule(args.rule.as_deref())?;
-            let date = args
-                .output
-                .date
-                .unwrap_or_else(|| chrono::Utc::now().date_naive());
-            let plan = tune::plan(&after, &merged, args.output.mode, date, &name)?;
-            let tuned = tune::tune_text(&text, plan).with_context(|| format!("tuning {name}"))?;
-            let changed = tune::emit(
-                &args.output,
-                args.rule.as_deref(),
-                &text,
-                &tuned,
-                &after,
-                &tune::rule_id(&text),
-            )?;
-            rule_rewritten = Some(changed);
-        } else {
-            rule_rewritten = Some(false);
+    // The rule, decided from its text.
+    let mut rule_changed = None;
+    if let Some(tune_cfg) = &cfg.tune {
+        tune::ensure_history(&after, cfg.policy.min_history_days, tune_cfg.force)?;
+        let rule = Rule::read(&tune_cfg.rule)?;
+        let tuned = tune::prepare(&rule, &merged, &after, tune_cfg)?;
+        tune::write(&rule, &tuned, &after, tune_cfg)?;
+        let mut out = std::io::stdout().lock();
+        if tune_cfg.diff {
+            report::tune::diff(&mut out, tune_cfg, &rule, &tuned)?;
+        } else if tune_cfg.target == Target::Stdout && !tune_cfg.check {
+            out.write_all(tuned.text.as_bytes())?;
         }
+        rule_changed = Some(tuned.changed);
     }
     // The state is written after the rule (a failure above leaves the old state, so the next run
     // sees the same drift again), never under --check, and only when its content changed (so a
     // second run on the same logs is a no-op).
     let state_changed = old.as_ref().is_none_or(|o| o.to_json() != merged.to_json());
-    if state_changed && !args.output.check {
+    if state_changed && !cfg.check {
         merged.created_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         merged.created_by = format!("trailtune {}", env!("CARGO_PKG_VERSION"));
-        merged.save(&args.state)?;
+        merged.save(&cfg.state)?;
     }
     let mut out = std::io::stdout().lock();
-    report::drift::write(
-        &mut out,
-        args.format,
-        &drift,
-        rule_rewritten,
-        args.output.check,
-    )?;
+    report::drift::write(&mut out, cfg.format, &drift, rule_changed, cfg.check)?;
     out.flush()?;
-    if args.output.check {
-        eprintln!(
-            "trailtune: --check: state not written ({})",
-            args.state.display()
-        );
-    } else if state_changed {
-        eprintln!(
-            "trailtune: state saved to {} ({} .. {})",
-            args.state.display(),
-            merged.window.since,
-            merged.window.until
-        );
-    } else {
-        eprintln!("trailtune: state unchanged ({})", args.state.display());
-    }
-    let found = rule_rewritten.unwrap_or(drift.allowlist_changed());
+    report::notes::state(&mut err, &cfg.state, &merged, state_changed, cfg.check)?;
+    let found = rule_changed.unwrap_or(drift.allowlist_changed());
+    let skipped = newer.as_ref().is_some_and(|n| !n.problems.is_empty());
     Ok(Status::from_flags(found, skipped))
 }

@@ -365,6 +365,23 @@ impl<'a> Event<'a> {
     }
 }
 
+/// The ARN prefix that matches every event of a principal as [`Event::principal`] names it: all
+/// sessions of a role (`arn:aws:iam::1:role/path/Name` -> `arn:aws:sts::1:assumed-role/Name/`), or
+/// the exact ARN of a user. The tuned rule's sweeper filters are written with it.
+pub fn principal_arn_prefix(principal: &str) -> String {
+    if let Some((head, role)) = principal.split_once(":role/") {
+        let name = role.rsplit('/').next().unwrap_or(role);
+        return format!(
+            "{}:assumed-role/{name}/",
+            head.replacen(":iam:", ":sts:", 1)
+        );
+    }
+    if principal.contains(":assumed-role/") {
+        return format!("{principal}/");
+    }
+    principal.to_string()
+}
+
 /// `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:sts::123:assumed-role/Role`.
 fn strip_session(arn: &str) -> Cow<'_, str> {
     if let Some(pos) = arn.find(":assumed-role/") {

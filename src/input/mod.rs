@@ -8,6 +8,7 @@
 
 mod decode;
 mod discover;
+mod log;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 pub use decode::{RawRecord, read_records};
+pub use log::{PROBLEMS_SHOWN, ProblemLog, Progress};
 
 use rayon::prelude::*;
 
@@ -39,6 +41,55 @@ pub fn map_in_order<T: Send, E>(
     Ok(())
 }
 pub use discover::{DiscoverOptions, Discovery, discover};
+
+/// Where the logs come from and how strictly they are read (validated by `config`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputConfig {
+    /// Files, folders (recursive) or `-` for standard input.
+    pub paths: Vec<PathBuf>,
+    /// Stop at the first unreadable file or record instead of skipping it.
+    pub strict: bool,
+    /// Draw a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+impl InputConfig {
+    /// Whether standard input is among the paths (it can be read once only).
+    pub fn reads_stdin(&self) -> bool {
+        self.paths.iter().any(|p| p.as_os_str() == "-")
+    }
+}
+
+/// Why reading could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error(
+        "no input: give one or more PATHs (files or folders of CloudTrail logs), or - for standard input"
+    )]
+    NoPaths,
+    #[error("{0} (--strict)")]
+    Strict(Problem),
+}
+
+/// The one discovery step of every command that reads logs: refuse an empty path list, find the
+/// sources, and log the problems met on the way (or stop at the first under `--strict`).
+pub fn find(
+    input: &InputConfig,
+    opts: &DiscoverOptions,
+) -> Result<(Discovery, ProblemLog), InputError> {
+    if input.paths.is_empty() {
+        return Err(InputError::NoPaths);
+    }
+    let mut found = discover(&input.paths, opts);
+    let mut problems = ProblemLog::default();
+    for p in std::mem::take(&mut found.problems) {
+        if input.strict {
+            return Err(InputError::Strict(p));
+        }
+        problems.push(p);
+    }
+    Ok((found, problems))
+}
 
 /// Where records come from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,6 +22,21 @@ pub struct DetectReport<'a> {
 }
 
 /// The NDJSON object of one hit.
+/// Every rule that failed to load, and a count of the rules left out for their logsource.
+pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::Result<()> {
+    for e in &loaded.errors {
+        writeln!(out, "trailtune: rule skipped: {e}")?;
+    }
+    if !loaded.skipped_logsource.is_empty() {
+        writeln!(
+            out,
+            "trailtune: {} rule(s) for other log sources not run (use --all-logsources to run them)",
+            loaded.skipped_logsource.len()
+        )?;
+    }
+    Ok(())
+}
+
 pub fn hit_json(rules: &[RuleInfo], d: &Detection) -> Value {
     let rule = &rules[d.rule];
     let fields: Map<String, Value> = d.fields.iter().cloned().collect();

@@ -3,16 +3,31 @@
 //! `println!`: commands hand it stdout or stderr.
 
 pub mod backtest;
+pub mod demo;
 pub mod detect;
 pub mod drift;
+pub mod notes;
 pub mod policy;
 pub mod problems;
 pub mod profile;
 pub mod progress;
+pub mod run;
 pub mod table;
 pub mod tune;
 
-pub use crate::cli::Format;
+/// The output formats every report supports (chosen with `--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// A table for people (comfy-table).
+    #[default]
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header row.
+    Csv,
+}
 
 /// Format a count with thousands separators (`12,345`).
 pub fn thousands(n: u64) -> String {

@@ -6,14 +6,99 @@ use std::io::{self, Write};
 
 use comfy_table::Cell;
 
-use crate::policy::{Class, RegionPolicy};
+use crate::policy::{Class, Exclusion, Reason, RegionDecision, RegionPolicy, Shortfall, Suspicion};
 use crate::report::{Format, table, thousands};
+
+/// A region's reason in words, as the review table, the CSV and the JSON `reason` show it.
+pub fn reason_text(d: &RegionDecision) -> String {
+    match &d.reason {
+        Reason::PinnedDeny => "pinned by --deny".into(),
+        Reason::PinnedAllow => "pinned by --allow".into(),
+        Reason::RejectedInReview => "rejected in review".into(),
+        Reason::NoEvidence => "no evidence of normal use".into(),
+        Reason::AllLeftOut { events } => format!(
+            "no evidence of normal use (its {} events were all left out of learning)",
+            thousands(*events)
+        ),
+        Reason::BelowThreshold { shortfalls } => {
+            let parts: Vec<String> = shortfalls.iter().map(shortfall_text).collect();
+            format!("below threshold: {}", parts.join(", "))
+        }
+        Reason::ApprovedInReview { class, suspicions } if suspicions.is_empty() => {
+            format!("approved in review ({class} on its own)")
+        }
+        Reason::ApprovedInReview { suspicions, .. } => {
+            format!("approved in review ({})", suspicions_text(suspicions))
+        }
+        Reason::Evidence {
+            events,
+            active_days,
+            principals,
+        } => format!(
+            "{} events on {active_days} days by {principals} principals",
+            thousands(*events)
+        ),
+        Reason::Quarantined { suspicions } => format!(
+            "{}: review, then --approve {}",
+            suspicions_text(suspicions),
+            d.region
+        ),
+    }
+}
+
+fn shortfall_text(s: &Shortfall) -> String {
+    match s {
+        Shortfall::Events { have, need } => format!("{have} events < {need}"),
+        Shortfall::SharePct { have, need } => format!("share {have:.3}% < {need}%"),
+        Shortfall::ActiveDays { have, need } => format!("{have} active days < {need}"),
+        Shortfall::Principals { have, need } => format!("{have} principals < {need}"),
+    }
+}
+
+fn suspicions_text(suspicions: &[Suspicion]) -> String {
+    let parts: Vec<String> = suspicions
+        .iter()
+        .map(|s| match s {
+            Suspicion::FirstSeenRecently {
+                first_seen,
+                quarantine_days,
+            } => format!("first seen {first_seen} (inside the last {quarantine_days} days)"),
+            Suspicion::SinglePrincipal => "used by a single principal".to_string(),
+        })
+        .collect();
+    parts.join("; ")
+}
+
+/// Why events were left out of learning, in words.
+pub fn exclusion_text(e: Exclusion) -> &'static str {
+    match e {
+        Exclusion::AwsInternal => "AWS Internal",
+        Exclusion::AwsService => "AWS service",
+        Exclusion::FailedCall => "failed call",
+        Exclusion::InvokedByService => "invoked by a service",
+        Exclusion::ServiceLinkedRole => "service-linked role",
+        Exclusion::Sweeper => "sweeper",
+    }
+}
+
+/// One region as JSON: its fields, the structured `reason_detail`, and the `reason` in words.
+fn region_json(d: &RegionDecision) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(d)?;
+    value["reason"] = serde_json::Value::String(reason_text(d));
+    Ok(value)
+}
 
 pub fn write(out: &mut dyn Write, format: Format, policy: &RegionPolicy) -> io::Result<()> {
     match format {
         Format::Table => write_table(out, policy),
         Format::Json => {
             let mut value = serde_json::to_value(policy).map_err(io::Error::other)?;
+            value["regions"] = policy
+                .regions
+                .iter()
+                .map(region_json)
+                .collect::<serde_json::Result<Vec<_>>>()?
+                .into();
             value["allowlist"] = serde_json::json!(policy.allowlist());
             value["unusual"] = serde_json::json!(policy.unusual_catalogue_regions());
             value["quarantined"] = serde_json::json!(policy.quarantined());
@@ -22,7 +107,7 @@ pub fn write(out: &mut dyn Write, format: Format, policy: &RegionPolicy) -> io::
         }
         Format::Ndjson => {
             for d in &policy.regions {
-                serde_json::to_writer(&mut *out, d)?;
+                serde_json::to_writer(&mut *out, &region_json(d)?)?;
                 writeln!(out)?;
             }
             Ok(())
@@ -50,7 +135,7 @@ pub fn write(out: &mut dyn Write, format: Format, policy: &RegionPolicy) -> io::
                     d.global_events,
                     d.in_catalogue,
                     d.opt_in,
-                    crate::report::csv_field(&d.reason)
+                    crate::report::csv_field(&reason_text(d))
                 )?;
             }
             Ok(())
@@ -104,7 +189,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
             Cell::new(d.active_days),
             Cell::new(d.principals),
             Cell::new(d.first_seen.map(|x| x.to_string()).unwrap_or_default()),
-            Cell::new(&d.reason),
+            Cell::new(reason_text(d)),
         ]);
     }
     writeln!(out, "{t}")?;
@@ -126,7 +211,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
         let parts: Vec<String> = p
             .excluded
             .iter()
-            .map(|(why, n)| format!("{} {why}", thousands(*n)))
+            .map(|(why, n)| format!("{} {}", thousands(*n), exclusion_text(*why)))
             .collect();
         writeln!(out, "Left out of learning (events): {}", parts.join(", "))?;
     }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::baseline::ProblemLog;
+use crate::baseline::{LearnError, Learned};
+use crate::input::ProblemLog;
+use crate::regions;
 
 /// How many lines per kind are printed before only the count is.
 const LINES_PER_KIND: usize = 10;
@@ -43,4 +45,28 @@ pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
             String::new()
         }
     )
+}
+
+/// What was skipped while learning a baseline, and a note on region codes the catalogue lacks.
+pub fn learned(out: &mut dyn Write, learned: &Learned) -> io::Result<()> {
+    write(out, &learned.problems)?;
+    let unknown = learned.baseline.unknown_regions();
+    if !unknown.is_empty() {
+        writeln!(
+            out,
+            "trailtune: note: region codes not in the catalogue (botocore {}), kept and reported as UNKNOWN: {}",
+            regions::catalogue().botocore_version,
+            unknown.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Show on stderr what was skipped before learning failed, and hand the error on.
+pub fn before_error(err: LearnError) -> LearnError {
+    if let Some(problems) = err.problems() {
+        // The error itself is what matters; a failed write of the details cannot add to it.
+        let _ = write(&mut io::stderr().lock(), problems);
+    }
+    err
 }

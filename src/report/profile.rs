@@ -8,9 +8,10 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 use serde_json::{Map, Value, json};
 
-use crate::baseline::{InputStats, ProfileRow, Window, frame::pct};
+use crate::baseline::{InputStats, ProfileRow, frame::pct};
 use crate::regions;
 use crate::report::{Format, csv_field, table, thousands};
+use crate::window::Window;
 
 /// Everything the profile report shows.
 pub struct ProfileReport<'a> {

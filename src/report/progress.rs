@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::baseline::Progress;
+use crate::input::Progress;
 
 pub struct Bar {
     bar: Option<ProgressBar>,
@@ -44,6 +44,16 @@ impl Bar {
 }
 
 impl Progress for Bar {
+    fn begin(&self, files: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(files);
+        }
+    }
+
+    fn end(&self) {
+        self.finish();
+    }
+
     fn file_done(&self, bytes: u64, records: usize) {
         if let Some(bar) = &self.bar {
             bar.inc(1);

@@ -1,19 +1,34 @@
-//! The one-paragraph summary of a tuning, for stderr: what the list became, which filters were
-//! added, what awaits review, and whether anything changed.
+//! A tuning for people: the unified diff of the change (stdout) and the one-paragraph summary
+//! (stderr): what the list became, which filters were added, what awaits review, and whether
+//! the rule is up to date.
 
 use std::io::{self, Write};
 
 use crate::policy::RegionPolicy;
-use crate::rewrite::{RegionMode, TunePlan};
+use crate::rewrite::{self, RegionMode};
+use crate::tune::{Rule, RuleSource, TuneConfig, Tuned};
+
+/// The change as a unified diff, from what the target holds now to what it should hold.
+pub fn diff(out: &mut dyn Write, cfg: &TuneConfig, rule: &Rule, tuned: &Tuned) -> io::Result<()> {
+    let name = match (cfg.target_path(), &cfg.rule) {
+        (Some(p), _) => p.display().to_string(),
+        (None, RuleSource::File(p)) => p.display().to_string(),
+        (None, RuleSource::Seed) => rule.name.clone(),
+    };
+    write!(
+        out,
+        "{}",
+        rewrite::unified_diff(&tuned.current, &tuned.text, &name, &name)
+    )
+}
 
 pub fn summary(
     out: &mut dyn Write,
     policy: &RegionPolicy,
-    plan: &TunePlan,
-    changed: bool,
+    tuned: &Tuned,
     check: bool,
 ) -> io::Result<()> {
-    let (what, n) = match &plan.regions {
+    let (what, n) = match &tuned.plan.regions {
         RegionMode::Denylist(r) => ("unusual regions listed in awsRegion", r.len()),
         RegionMode::Allowlist(r) => ("allowed regions in filter_baseline_regions", r.len()),
     };
@@ -24,7 +39,7 @@ pub fn summary(
         allow.join(", ")
     };
     writeln!(out, "trailtune: {n} {what}; allowlist: {allow}")?;
-    for f in &plan.filters {
+    for f in &tuned.plan.filters {
         let values: usize = f.fields.iter().map(|(_, v)| v.len()).sum();
         writeln!(out, "trailtune: added {} ({values} values)", f.name)?;
     }
@@ -36,7 +51,7 @@ pub fn summary(
             q.join(", ")
         )?;
     }
-    let state = match (changed, check) {
+    let state = match (tuned.changed, check) {
         (true, true) => "the rule would change (--check)",
         (false, true) => "the rule is up to date (--check)",
         (true, false) => "the rule changed",

@@ -1,0 +1,56 @@
+//! Re-baselining's state update: merge newly learned counts into a saved baseline (the state),
+//! forget what has left the window, and record fresh review decisions. New counts replace the
+//! state's for each (day, account, region) they cover, so reading the same logs twice changes
+//! nothing the second time. Pure: the caller loads and saves the files.
+
+use std::collections::BTreeSet;
+
+use super::{Baseline, InputStats};
+use crate::window::Window;
+
+/// Why the state could not be updated.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("the state does not exist yet: give the logs to build it from (PATH...)")]
+    NoState,
+    #[error("the state holds no events")]
+    NoEvents,
+}
+
+/// The state after merging `newer` into `old` (either may be absent, not both), keeping the
+/// `keep_days` days that end on the newest day, with the review decisions given now recorded.
+pub fn merge(
+    old: Option<&Baseline>,
+    newer: Option<&Baseline>,
+    keep_days: u32,
+    approve: &BTreeSet<String>,
+    reject: &BTreeSet<String>,
+) -> Result<Baseline, StateError> {
+    let mut merged = match (old, newer) {
+        (None, None) => return Err(StateError::NoState),
+        (Some(o), Some(n)) => {
+            let mut merged = o.clone();
+            merged.aggregates.replace_slices(&n.aggregates);
+            merged
+        }
+        (Some(o), None) => o.clone(),
+        (None, Some(n)) => n.clone(),
+    };
+    let Some((_, newest)) = merged.aggregates.days() else {
+        return Err(StateError::NoEvents);
+    };
+    merged.window = Window::ending(newest, keep_days);
+    merged
+        .aggregates
+        .retain_window(merged.window.since, merged.window.until);
+    if let Some(n) = newer {
+        merged.input = InputStats {
+            events: merged.aggregates.total_events(),
+            outside_window: 0,
+            ..n.input
+        };
+    }
+    // Review decisions persist; a fresh one overrides an older opposite one.
+    merged.review.record(approve, reject);
+    Ok(merged)
+}

@@ -1,0 +1,485 @@
+//! Raw command-line values (`cli`) become validated, documented configurations here, once, so no
+//! stage ever sees a clap type. Every check of a value happens here, with a typed
+//! [`ConfigError`]: date order, numeric ranges (finite, within bounds), region codes (trimmed,
+//! lower-cased, checked against the catalogue). The defaults are constants of the stage that
+//! owns them (`policy::defaults`, `window::DEFAULT_DAYS`, ...), which `cli` names in its
+//! `default_value_t`, so `--help` shows the value the code uses.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::baseline::{BaselineSource, cols};
+use crate::cli;
+use crate::input::InputConfig;
+use crate::policy::{LearnFilter, PolicyConfig};
+use crate::regions;
+use crate::report::Format;
+use crate::sigma::LoadOptions;
+use crate::tune::{Mode, RuleSource, Target, TuneConfig};
+use crate::window::{MAX_DAYS, WindowSpec};
+
+/// A command-line value that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("--since {since} is after --until {until}")]
+    WindowOrder { since: NaiveDate, until: NaiveDate },
+    #[error("{flag} {value}: expected {expected}")]
+    Range {
+        flag: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("{flag} {code:?}: not a region code of the catalogue (botocore {botocore}){}", suggest(.suggestions))]
+    UnknownRegion {
+        flag: &'static str,
+        code: String,
+        botocore: String,
+        suggestions: Vec<String>,
+    },
+    #[error("--var {0:?}: expected name=value[,value...]")]
+    Var(String),
+}
+
+fn suggest(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", suggestions.join(" or "))
+    }
+}
+
+/// `profile`.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub input: InputConfig,
+    pub window: WindowSpec,
+    /// The column a row is keyed by, and its name in the report.
+    pub by: (&'static str, &'static str),
+    pub format: Format,
+    pub save: Option<PathBuf>,
+}
+
+/// `allowlist`.
+#[derive(Debug, Clone)]
+pub struct Allowlist {
+    pub source: BaselineSource,
+    pub policy: PolicyConfig,
+    pub format: Format,
+}
+
+/// `tune`.
+#[derive(Debug, Clone)]
+pub struct Tune {
+    pub source: BaselineSource,
+    pub policy: PolicyConfig,
+    pub tune: TuneConfig,
+}
+
+/// `detect`.
+#[derive(Debug, Clone)]
+pub struct Detect {
+    pub rules: Vec<PathBuf>,
+    pub load: LoadOptions,
+    pub input: InputConfig,
+    pub window: WindowSpec,
+    pub format: Format,
+}
+
+/// `rebaseline`.
+#[derive(Debug, Clone)]
+pub struct Rebaseline {
+    pub state: PathBuf,
+    /// The new logs or Athena result to merge, if any.
+    pub newer: Option<BaselineSource>,
+    /// Days kept, counted back from the newest event.
+    pub keep_days: u32,
+    pub policy: PolicyConfig,
+    /// The rule to keep up to date, when `--rule` or `-o` is given.
+    pub tune: Option<TuneConfig>,
+    /// Write nothing (neither state nor rule); report what would change.
+    pub check: bool,
+    pub format: Format,
+}
+
+/// `demo`.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    pub keep: Option<PathBuf>,
+    pub days: u32,
+    pub accounts: u32,
+    pub seed: u64,
+}
+
+impl From<cli::Format> for Format {
+    fn from(f: cli::Format) -> Format {
+        match f {
+            cli::Format::Table => Format::Table,
+            cli::Format::Json => Format::Json,
+            cli::Format::Ndjson => Format::Ndjson,
+            cli::Format::Csv => Format::Csv,
+        }
+    }
+}
+
+fn input(args: cli::InputArgs) -> InputConfig {
+    InputConfig {
+        paths: args.paths,
+        strict: args.strict,
+        progress: !args.no_progress,
+    }
+}
+
+fn window(args: &cli::WindowArgs) -> Result<WindowSpec, ConfigError> {
+    if let (Some(since), Some(until)) = (args.since, args.until)
+        && since > until
+    {
+        return Err(ConfigError::WindowOrder { since, until });
+    }
+    Ok(WindowSpec {
+        since: args.since,
+        until: args.until,
+        days: args.days,
+    })
+}
+
+fn baseline_source(args: cli::BaselineSourceArgs) -> Result<BaselineSource, ConfigError> {
+    Ok(match (args.baseline, args.baseline_csv) {
+        (Some(path), _) => BaselineSource::File(path),
+        (None, Some(path)) => BaselineSource::AthenaCsv(path),
+        (None, None) => BaselineSource::Logs {
+            window: window(&args.window)?,
+            input: input(args.input),
+        },
+    })
+}
+
+/// A percentage: finite and within `min..=100` (`min` itself excluded when `open`).
+fn percent(flag: &'static str, value: f64, open: bool) -> Result<f64, ConfigError> {
+    let ok = value.is_finite() && value <= 100.0 && if open { value > 0.0 } else { value >= 0.0 };
+    if ok {
+        Ok(value)
+    } else {
+        Err(ConfigError::Range {
+            flag,
+            value: value.to_string(),
+            expected: if open {
+                "a number above 0 and at most 100"
+            } else {
+                "a number from 0 to 100"
+            },
+        })
+    }
+}
+
+fn days(flag: &'static str, value: u32) -> Result<u32, ConfigError> {
+    if value <= MAX_DAYS {
+        Ok(value)
+    } else {
+        Err(ConfigError::Range {
+            flag,
+            value: value.to_string(),
+            expected: "at most 36500 days",
+        })
+    }
+}
+
+/// Region codes as given (repeatable, comma-separated): trimmed, lower-cased, checked against
+/// the catalogue.
+fn regions(flag: &'static str, values: &[String]) -> Result<BTreeSet<String>, ConfigError> {
+    let cat = regions::catalogue();
+    let mut out = BTreeSet::new();
+    for raw in values {
+        let code = raw.trim().to_ascii_lowercase();
+        if code.is_empty() {
+            continue;
+        }
+        if !cat.contains(&code) {
+            return Err(ConfigError::UnknownRegion {
+                flag,
+                suggestions: nearest(&code, cat.regions().map(|r| r.code.as_str())),
+                code: raw.trim().to_string(),
+                botocore: cat.botocore_version.clone(),
+            });
+        }
+        out.insert(code);
+    }
+    Ok(out)
+}
+
+/// The known codes closest to `code` (edit distance at most 3), best first, at most three.
+fn nearest<'a>(code: &str, known: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(usize, &str)> = known
+        .map(|k| (edit_distance(code, k), k))
+        .filter(|(d, _)| *d <= 3)
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, k)| k.to_string())
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The policy's knobs, validated. The review decisions saved in a baseline are merged later
+/// ([`PolicyConfig::with_review`]).
+pub fn policy(args: &cli::PolicyArgs) -> Result<PolicyConfig, ConfigError> {
+    Ok(PolicyConfig {
+        learn: LearnFilter {
+            failed: !args.learn_failed,
+            aws_service: !args.learn_aws_service,
+            service_linked_role: !args.learn_service_linked,
+            invoked_by_service: !args.learn_invoked_by_service,
+            aws_internal: !args.learn_aws_internal,
+        },
+        min_events: args.min_events,
+        min_share_pct: percent("--min-share", args.min_share, false)?,
+        min_days: days("--min-days", args.min_days)?,
+        min_principals: args.min_principals,
+        allow: regions("--allow", &args.allow)?,
+        deny: regions("--deny", &args.deny)?,
+        approve: regions("--approve", &args.approve)?,
+        reject: regions("--reject", &args.reject)?,
+        quarantine_days: days("--quarantine-days", args.quarantine_days)?,
+        min_history_days: days("--min-history", args.min_history)?,
+        sweeper_region_pct: percent("--sweeper-regions", args.sweeper_regions, true)?,
+    })
+}
+
+fn tune(rule: Option<PathBuf>, out: cli::TuneOutputArgs, force: bool) -> TuneConfig {
+    let target = match (out.out, out.in_place) {
+        (Some(path), _) => Target::File(path),
+        (None, true) => Target::InPlace,
+        (None, false) => Target::Stdout,
+    };
+    TuneConfig {
+        rule: rule.map_or(RuleSource::Seed, RuleSource::File),
+        mode: match out.mode {
+            cli::TuneMode::Denylist => Mode::Denylist,
+            cli::TuneMode::Allowlist => Mode::Allowlist,
+        },
+        date: out.date.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        target,
+        check: out.check,
+        diff: out.diff,
+        emit_filter: out.emit_filter,
+        emit_placeholder: out.emit_placeholder,
+        force,
+    }
+}
+
+/// Parse `--var name=v1,v2` options.
+fn vars(vars: &[String]) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for v in vars {
+        let Some((name, values)) = v.split_once('=') else {
+            return Err(ConfigError::Var(v.clone()));
+        };
+        out.entry(name.trim().to_string()).or_default().extend(
+            values
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        );
+    }
+    Ok(out)
+}
+
+impl TryFrom<cli::ProfileArgs> for Profile {
+    type Error = ConfigError;
+    fn try_from(args: cli::ProfileArgs) -> Result<Self, ConfigError> {
+        Ok(Profile {
+            window: window(&args.window)?,
+            input: input(args.input),
+            by: match args.by {
+                cli::GroupBy::Region => (cols::REGION, "region"),
+                cli::GroupBy::Account => (cols::ACCOUNT, "account"),
+                cli::GroupBy::Principal => (cols::PRINCIPAL, "principal"),
+                cli::GroupBy::Service => (cols::EVENT_SOURCE, "service"),
+                cli::GroupBy::Day => (cols::DAY, "day"),
+            },
+            format: args.format.into(),
+            save: args.save,
+        })
+    }
+}
+
+impl TryFrom<cli::AllowlistArgs> for Allowlist {
+    type Error = ConfigError;
+    fn try_from(args: cli::AllowlistArgs) -> Result<Self, ConfigError> {
+        Ok(Allowlist {
+            policy: policy(&args.policy)?,
+            source: baseline_source(args.source)?,
+            format: args.format.into(),
+        })
+    }
+}
+
+impl TryFrom<cli::TuneArgs> for Tune {
+    type Error = ConfigError;
+    fn try_from(args: cli::TuneArgs) -> Result<Self, ConfigError> {
+        Ok(Tune {
+            policy: policy(&args.policy)?,
+            tune: tune(args.rule, args.output, args.policy.force),
+            source: baseline_source(args.source)?,
+        })
+    }
+}
+
+impl TryFrom<cli::DetectArgs> for Detect {
+    type Error = ConfigError;
+    fn try_from(args: cli::DetectArgs) -> Result<Self, ConfigError> {
+        Ok(Detect {
+            load: LoadOptions {
+                vars: vars(&args.var)?,
+                all_logsources: args.all_logsources,
+            },
+            rules: args.rule,
+            window: window(&args.window)?,
+            input: input(args.input),
+            format: args.format.into(),
+        })
+    }
+}
+
+impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
+    type Error = ConfigError;
+    fn try_from(args: cli::RunArgs) -> Result<Self, ConfigError> {
+        Ok(crate::pipeline::RunConfig {
+            policy: policy(&args.policy)?,
+            tune: tune(args.rule, args.output, args.policy.force),
+            window: window(&args.window)?,
+            input: input(args.input),
+        })
+    }
+}
+
+impl TryFrom<cli::RebaselineArgs> for Rebaseline {
+    type Error = ConfigError;
+    fn try_from(args: cli::RebaselineArgs) -> Result<Self, ConfigError> {
+        let newer = match args.baseline_csv {
+            Some(path) => Some(BaselineSource::AthenaCsv(path)),
+            None if args.input.paths.is_empty() => None,
+            None => Some(BaselineSource::Logs {
+                input: input(args.input),
+                window: WindowSpec {
+                    days: Some(args.forget_after),
+                    ..WindowSpec::default()
+                },
+            }),
+        };
+        let wants_rule = args.rule.is_some() || args.output.out.is_some();
+        Ok(Rebaseline {
+            policy: policy(&args.policy)?,
+            tune: wants_rule.then(|| tune(args.rule, args.output.clone(), args.policy.force)),
+            check: args.output.check,
+            state: args.state,
+            newer,
+            keep_days: days("--forget-after", args.forget_after)?,
+            format: args.format.into(),
+        })
+    }
+}
+
+impl From<cli::DemoArgs> for Demo {
+    fn from(args: cli::DemoArgs) -> Demo {
+        Demo {
+            keep: args.keep,
+            days: args.days,
+            accounts: args.accounts,
+            seed: args.seed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy_args() -> cli::PolicyArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct P {
+            #[command(flatten)]
+            p: cli::PolicyArgs,
+        }
+        P::parse_from(["p"]).p
+    }
+
+    #[test]
+    fn defaults_are_the_policy_defaults() {
+        let cfg = policy(&policy_args()).unwrap();
+        let d = PolicyConfig::default();
+        assert_eq!(
+            (
+                cfg.min_events,
+                cfg.min_share_pct,
+                cfg.min_days,
+                cfg.min_principals,
+                cfg.quarantine_days,
+                cfg.min_history_days,
+                cfg.sweeper_region_pct,
+                cfg.learn
+            ),
+            (
+                d.min_events,
+                d.min_share_pct,
+                d.min_days,
+                d.min_principals,
+                d.quarantine_days,
+                d.min_history_days,
+                d.sweeper_region_pct,
+                d.learn
+            )
+        );
+    }
+
+    #[test]
+    fn numbers_are_range_checked() {
+        for (share, sweep) in [
+            (f64::NAN, 75.0),
+            (-1.0, 75.0),
+            (101.0, 75.0),
+            (0.01, f64::NAN),
+            (0.01, 0.0),
+            (0.01, f64::INFINITY),
+        ] {
+            let mut a = policy_args();
+            a.min_share = share;
+            a.sweeper_regions = sweep;
+            assert!(
+                matches!(policy(&a), Err(ConfigError::Range { .. })),
+                "{share} {sweep}"
+            );
+        }
+    }
+
+    #[test]
+    fn regions_are_normalised_and_checked() {
+        let mut a = policy_args();
+        a.allow = vec![" US-WEST-1 ".into(), "".into()];
+        assert_eq!(
+            policy(&a).unwrap().allow.into_iter().collect::<Vec<_>>(),
+            ["us-west-1"]
+        );
+        a.deny = vec!["us-eats-1".into()];
+        let err = policy(&a).unwrap_err();
+        assert!(err.to_string().contains("did you mean us-east-1"), "{err}");
+    }
+}

@@ -1,0 +1,128 @@
+//! The whole job in one sequence, for `run` and `demo`: learn a baseline from logs, decide the
+//! allowlist, tune the rule (the tune stage), and backtest the tuned rule over the same logs.
+//! Consumes a [`RunConfig`]; produces a [`RunOutcome`]. Each finished step is handed to a
+//! [`Steps`] observer as soon as it is done, so the caller can show it before the next step
+//! starts (the command prints through `report/`); this module prints nothing itself.
+
+use std::path::Path;
+
+use crate::baseline::{BaselineSource, LearnError, Learned};
+use crate::detect::{self, Detection};
+use crate::input::{self, DiscoverOptions, InputConfig, InputError, Progress};
+use crate::policy::{self, PolicyConfig, RegionPolicy};
+use crate::sigma::{LoadOptions, RuleInfo, RuleSet};
+use crate::tune::{self, Rule, TuneConfig, TuneError, Tuned};
+use crate::window::WindowSpec;
+
+/// Everything the job needs.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: InputConfig,
+    pub window: WindowSpec,
+    pub policy: PolicyConfig,
+    pub tune: TuneConfig,
+}
+
+/// Told about each step as soon as it is done.
+pub trait Steps {
+    fn learned(&mut self, learned: &Learned) -> std::io::Result<()>;
+    fn decided(&mut self, policy: &RegionPolicy) -> std::io::Result<()>;
+    /// The tuned rule; `written` names the file it was written to, if any.
+    fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> std::io::Result<()>;
+    fn backtested(&mut self, rules: &[RuleInfo], detections: &[Detection]) -> std::io::Result<()>;
+}
+
+/// What the job produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub tuned: Tuned,
+    pub detections: Vec<Detection>,
+    /// Some input was skipped (while learning or during the backtest).
+    pub skipped_input: bool,
+}
+
+/// Why the job stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "run reads the logs twice (profile, then backtest): give files or folders, not - (standard input)"
+    )]
+    Stdin,
+    #[error(transparent)]
+    Learn(#[from] LearnError),
+    #[error("deciding the allowlist: {0}")]
+    Policy(#[from] polars::error::PolarsError),
+    #[error(transparent)]
+    Tune(#[from] TuneError),
+    #[error("the tuned rule does not load: {0}")]
+    TunedRule(String),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Run the job.
+pub fn run(
+    cfg: &RunConfig,
+    steps: &mut dyn Steps,
+    progress: &dyn Progress,
+) -> Result<RunOutcome, RunError> {
+    if cfg.input.reads_stdin() {
+        return Err(RunError::Stdin);
+    }
+    // 1. Learn.
+    let learned = crate::baseline::learn(
+        &BaselineSource::Logs {
+            input: cfg.input.clone(),
+            window: cfg.window,
+        },
+        progress,
+    )?;
+    steps.learned(&learned)?;
+    let base = &learned.baseline;
+
+    // 2. Decide.
+    let decided = policy::decide(base, &cfg.policy.with_review(&base.review))?;
+    steps.decided(&decided)?;
+    tune::ensure_history(&decided, cfg.policy.min_history_days, cfg.tune.force)?;
+
+    // 3. Tune.
+    let rule = Rule::read(&cfg.tune.rule)?;
+    let tuned = tune::prepare(&rule, base, &decided, &cfg.tune)?;
+    tune::write(&rule, &tuned, &decided, &cfg.tune)?;
+    let written = cfg.tune.target_path().filter(|_| !cfg.tune.check);
+    steps.tuned(&rule, &tuned, written)?;
+
+    // 4. Backtest: the same input again (its problems were reported with step 1).
+    let loaded = RuleSet::load_str(
+        &tuned.text,
+        Path::new("<tuned rule>"),
+        &LoadOptions::default(),
+    );
+    if let Some(e) = loaded.errors.first() {
+        return Err(RunError::TunedRule(e.to_string()));
+    }
+    let (found, _) = input::find(
+        &cfg.input,
+        &DiscoverOptions {
+            since: Some(base.window.since),
+            until: Some(base.window.until),
+            days: None,
+        },
+    )?;
+    let outcome = detect::run(
+        &loaded.rules,
+        &found.sources,
+        Some(base.window),
+        cfg.input.strict,
+        &(),
+    )
+    .map_err(InputError::Strict)?;
+    steps.backtested(loaded.rules.rules(), &outcome.detections)?;
+    Ok(RunOutcome {
+        tuned,
+        detections: outcome.detections,
+        skipped_input: !learned.problems.is_empty() || !outcome.problems.is_empty(),
+    })
+}

@@ -1,0 +1,95 @@
+//! `run` and `demo` for people: each step of the pipeline as soon as it is done (the region
+//! table, the allowlist review, the rule's diff, the backtest), under a numbered heading, with
+//! a sentence explaining the step when narrating (`demo`); then the demo's check against its
+//! corpus's ground truth.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::baseline::{self, Learned, cols};
+use crate::detect::Detection;
+use crate::pipeline::Steps;
+use crate::policy::RegionPolicy;
+use crate::report::{self, Format};
+use crate::rewrite;
+use crate::sigma::RuleInfo;
+use crate::tune::{Rule, Tuned};
+
+/// Prints each step of the pipeline to `out` (stdout) and what was skipped to stderr.
+pub struct Printer<W: Write> {
+    pub out: W,
+    /// Explain each step in a sentence (demo).
+    pub narrate: bool,
+}
+
+impl<W: Write> Printer<W> {
+    fn heading(&mut self, n: u8, title: &str, sentence: &str) -> io::Result<()> {
+        writeln!(self.out, "\n== {n}. {title}")?;
+        if self.narrate {
+            writeln!(self.out, "{sentence}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Steps for Printer<W> {
+    fn learned(&mut self, learned: &Learned) -> io::Result<()> {
+        let base = &learned.baseline;
+        self.heading(
+            1,
+            "Profile: events per region",
+            "Step 1 of the rule's tuning instructions: count the events per region over the window (here read from the logs, aggregated in polars).",
+        )?;
+        let rows = baseline::frame(&base.aggregates)
+            .and_then(|df| baseline::profile(&df, cols::REGION))
+            .map_err(io::Error::other)?;
+        report::profile::write(
+            &mut self.out,
+            Format::Table,
+            &report::profile::ProfileReport {
+                by: "region",
+                window: base.window,
+                input: base.input,
+                rows: &rows,
+            },
+        )?;
+        self.out.flush()?;
+        report::problems::learned(&mut io::stderr().lock(), learned)
+    }
+
+    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
+        self.heading(
+            2,
+            "Allowlist: which regions are normal, and why",
+            "Step 2: only successful calls by people and workloads count as evidence; global services, AWS services and sweeping scanners are set apart; new or single-principal regions wait in quarantine.",
+        )?;
+        report::policy::write(&mut self.out, Format::Table, policy)
+    }
+
+    fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
+        self.heading(
+            3,
+            "Tuned rule: the change",
+            "Steps 3 and 4: the awsRegion list becomes every known region outside the allowlist, with exceptions for global services and sweepers; the author's comments and layout are kept.",
+        )?;
+        write!(
+            self.out,
+            "{}",
+            rewrite::unified_diff(&rule.text, &tuned.text, &rule.name, "tuned")
+        )?;
+        if let Some(path) = written {
+            writeln!(self.out, "(written to {})", path.display())?;
+        }
+        self.out.flush()
+    }
+
+    fn backtested(&mut self, rules: &[RuleInfo], detections: &[Detection]) -> io::Result<()> {
+        self.heading(
+            4,
+            "Backtest: what the tuned rule would have raised over the same logs",
+            "Before deploying, replay the tuned rule over the baseline window: every hit below is an alert you would have received.",
+        )?;
+        report::backtest::write(&mut self.out, rules, detections)?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,353 @@
+//! The tune stage: one sequence for every command that tunes a rule (`tune`, `run`,
+//! `rebaseline`, `demo`). Consumes the rule's text, a [`Baseline`] and the [`RegionPolicy`]
+//! decided from it, and a [`TuneConfig`]; produces a [`Tuned`] rule: the text the target should
+//! hold, what it holds now, and whether they differ in substance. The decision "is the rule up
+//! to date?" is always made from the rule's text, never from how the allowlist moved, so a rule
+//! tuned from other flags, another state or never tuned at all is rewritten (or reported by
+//! `--check`). [`write`] then writes the target and the portable artefacts atomically. It prints
+//! nothing (the diff and the summary are `report/`'s).
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | configuration, [`prepare`], [`write`], errors |
+//! | `plan.rs` | the policy as a [`TunePlan`]: region list, managed filters, provenance |
+//! | `artefacts.rs` | the Sigma meta-filter and the pySigma placeholder pipeline |
+
+mod artefacts;
+mod plan;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+pub use artefacts::{meta_filter, placeholder_pipeline};
+pub use plan::plan;
+
+use crate::baseline::Baseline;
+use crate::policy::RegionPolicy;
+use crate::rewrite::{self, RegionMode, TunePlan};
+use crate::sigma::{LoadOptions, RuleSet};
+
+/// The embedded seed rule, used when no rule file is given.
+pub const SEED_RULE: &str = include_str!("../data/aws_unusual_region.yml");
+/// How the embedded seed rule is named in messages and provenance.
+pub const SEED_RULE_NAME: &str = "aws_unusual_region.yml (embedded seed rule)";
+
+/// Which form the tuned rule takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The seed's Step 3: `awsRegion` lists every catalogue region outside the allowlist.
+    #[default]
+    Denylist,
+    /// A `filter_baseline_regions` selection holds the allowlist, so regions AWS launches after
+    /// tuning still alert.
+    Allowlist,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Denylist => "denylist",
+            Mode::Allowlist => "allowlist",
+        }
+    }
+}
+
+/// The rule to tune.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RuleSource {
+    /// The embedded seed rule.
+    #[default]
+    Seed,
+    File(PathBuf),
+}
+
+/// Where the tuned rule goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Target {
+    /// Standard output (the caller prints [`Tuned::text`]).
+    #[default]
+    Stdout,
+    /// This file, written atomically.
+    File(PathBuf),
+    /// The rule file itself (requires [`RuleSource::File`]).
+    InPlace,
+}
+
+/// How to tune (validated by `config`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TuneConfig {
+    pub rule: RuleSource,
+    pub mode: Mode,
+    /// The date written to `modified:`.
+    pub date: NaiveDate,
+    pub target: Target,
+    /// Write nothing; report whether the target is out of date.
+    pub check: bool,
+    /// Show the change as a unified diff.
+    pub diff: bool,
+    /// Also write a Sigma meta-filter with the allowlist.
+    pub emit_filter: Option<PathBuf>,
+    /// Also write a pySigma pipeline with `vars: unusual_regions`.
+    pub emit_placeholder: Option<PathBuf>,
+    /// Tune even with less history than the policy's `min_history_days`.
+    pub force: bool,
+}
+
+impl TuneConfig {
+    /// The seed rule to stdout in denylist mode, dated `date`.
+    pub fn new(date: NaiveDate) -> TuneConfig {
+        TuneConfig {
+            rule: RuleSource::Seed,
+            mode: Mode::Denylist,
+            date,
+            target: Target::Stdout,
+            check: false,
+            diff: false,
+            emit_filter: None,
+            emit_placeholder: None,
+            force: false,
+        }
+    }
+
+    /// The file the tuned rule is written to, if any.
+    pub fn target_path(&self) -> Option<&Path> {
+        match (&self.target, &self.rule) {
+            (Target::File(p), _) | (Target::InPlace, RuleSource::File(p)) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// A rule's text and how it is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub text: String,
+    pub name: String,
+}
+
+impl Rule {
+    /// Read the rule (the embedded seed rule for [`RuleSource::Seed`]).
+    pub fn read(source: &RuleSource) -> Result<Rule, TuneError> {
+        match source {
+            RuleSource::Seed => Ok(Rule {
+                text: SEED_RULE.to_string(),
+                name: SEED_RULE_NAME.to_string(),
+            }),
+            RuleSource::File(path) => Ok(Rule {
+                text: std::fs::read_to_string(path).map_err(|source| TuneError::ReadRule {
+                    path: path.clone(),
+                    source,
+                })?,
+                name: path.display().to_string(),
+            }),
+        }
+    }
+
+    /// The rule's `id:` (for the meta-filter).
+    pub fn id(&self) -> String {
+        serde_yaml::from_str::<serde_yaml::Value>(&self.text)
+            .ok()
+            .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
+            .unwrap_or_else(|| "unknown-rule-id".to_string())
+    }
+}
+
+/// A tuned rule.
+#[derive(Debug, Clone)]
+pub struct Tuned {
+    pub plan: TunePlan,
+    /// What the target holds now: the target file, or the rule itself (stdout, in place, or a
+    /// target file that does not exist yet).
+    pub current: String,
+    /// What the target should hold: `current` itself when only the provenance or `modified:`
+    /// would differ (no churn in cron), else the rewritten rule.
+    pub text: String,
+    /// The target is out of date (or missing).
+    pub changed: bool,
+}
+
+/// Why a rule could not be tuned or written.
+#[derive(Debug, thiserror::Error)]
+pub enum TuneError {
+    #[error("cannot read rule {}: {source}", path.display())]
+    ReadRule {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "not enough history to tune: {days} day(s) of logs, --min-history is {min} (collect more, or pass --force)"
+    )]
+    NotEnoughHistory { days: i64, min: u32 },
+    #[error(
+        "nothing is unusual: every region of {partitions} is in the allowlist. An empty awsRegion list would make the rule \
+         match only events without awsRegion; narrow the allowlist (--deny, thresholds) or use --mode allowlist"
+    )]
+    NothingUnusual { partitions: String },
+    #[error(
+        "the allowlist is empty: no region has enough evidence of normal use. An empty filter list would be read \
+         as 'awsRegion missing'; lower the thresholds, --approve or --allow regions, or use --mode denylist"
+    )]
+    EmptyAllowlist,
+    #[error(
+        "the rule's condition uses '{token}', which would also cover the exclusion filter {filter} that tuning adds; \
+         name the selections explicitly in the condition, then tune again"
+    )]
+    ConditionCovers { token: String, filter: String },
+    #[error("tuning {rule}: {source}")]
+    Rewrite {
+        rule: String,
+        source: rewrite::RewriteError,
+    },
+    #[error("tuning {rule}: the tuned rule does not load in the engine: {reason}")]
+    DoesNotLoad { rule: String, reason: String },
+    #[error("--in-place needs --rule FILE (the embedded seed rule cannot be rewritten in place)")]
+    InPlaceNeedsFile,
+    #[error("writing {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Refuse to tune from less history than the policy asks for, unless forced.
+pub fn ensure_history(
+    policy: &RegionPolicy,
+    min_history_days: u32,
+    force: bool,
+) -> Result<(), TuneError> {
+    if !policy.enough_data && !force {
+        return Err(TuneError::NotEnoughHistory {
+            days: policy.history_days,
+            min: min_history_days,
+        });
+    }
+    Ok(())
+}
+
+/// Tune `rule` to `policy` and compare the result with what the target holds now.
+pub fn prepare(
+    rule: &Rule,
+    baseline: &Baseline,
+    policy: &RegionPolicy,
+    cfg: &TuneConfig,
+) -> Result<Tuned, TuneError> {
+    if cfg.target == Target::InPlace && cfg.rule == RuleSource::Seed {
+        return Err(TuneError::InPlaceNeedsFile);
+    }
+    let plan = plan(policy, baseline, cfg.mode, cfg.date, &rule.name)?;
+    let rewritten = apply(&rule.text, &plan, &rule.name)?;
+    let existing = match &cfg.target {
+        Target::File(path) => std::fs::read_to_string(path).ok(),
+        Target::Stdout | Target::InPlace => Some(rule.text.clone()),
+    };
+    let (current, text, changed) = match existing {
+        // Only the provenance and `modified:` differ (a newer baseline that decides the same):
+        // the target is up to date and stays byte-identical.
+        Some(current) if substance(&current) == substance(&rewritten) => {
+            (current.clone(), current, false)
+        }
+        Some(current) => (current, rewritten, true),
+        None => (rule.text.clone(), rewritten, true),
+    };
+    Ok(Tuned {
+        plan,
+        current,
+        text,
+        changed,
+    })
+}
+
+/// Apply the plan to the rule text and check that the result loads in our engine.
+fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<String, TuneError> {
+    let mut names: Vec<String> = plan.filters.iter().map(|f| f.name.clone()).collect();
+    if matches!(plan.regions, RegionMode::Allowlist(_)) {
+        names.push(rewrite::BASELINE_FILTER.to_string());
+    }
+    check_condition(text, &names)?;
+    let rewritten = rewrite::apply(text, plan).map_err(|source| TuneError::Rewrite {
+        rule: rule_name.to_string(),
+        source,
+    })?;
+    let loaded = RuleSet::load_str(
+        &rewritten.text,
+        Path::new("<tuned rule>"),
+        &LoadOptions::default(),
+    );
+    if let Some(e) = loaded.errors.first() {
+        return Err(TuneError::DoesNotLoad {
+            rule: rule_name.to_string(),
+            reason: e.to_string(),
+        });
+    }
+    Ok(rewritten.text)
+}
+
+/// Refuse a condition that would pull the managed filters into its own selections: `them`, or a
+/// wildcard such as `all of filter*` would make `all of them and not filter_x` require the filter
+/// to match and never fire.
+fn check_condition(text: &str, names: &[String]) -> Result<(), TuneError> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
+    let conditions: Vec<String> = match value.get("detection").and_then(|d| d.get("condition")) {
+        Some(serde_yaml::Value::String(c)) => vec![c.clone()],
+        Some(serde_yaml::Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for condition in &conditions {
+        for token in condition.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+            let covers = |name: &str| match token.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => token == "them",
+            };
+            if let Some(name) = names.iter().find(|n| covers(n)) {
+                return Err(TuneError::ConditionCovers {
+                    token: token.to_string(),
+                    filter: name.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The rule without trailtune's provenance comments and the `modified:` line.
+fn substance(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("# trailtune:") && !l.starts_with("modified:"))
+        .collect()
+}
+
+/// Write the tuned rule to its target file (when it has one and it changed) and the artefacts,
+/// atomically. Writes nothing under `check`. Standard output is the caller's.
+pub fn write(
+    rule: &Rule,
+    tuned: &Tuned,
+    policy: &RegionPolicy,
+    cfg: &TuneConfig,
+) -> Result<(), TuneError> {
+    if cfg.check {
+        return Ok(());
+    }
+    let put = |path: &Path, text: &str| {
+        crate::atomic::write(path, text.as_bytes()).map_err(|source| TuneError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    if let Some(path) = cfg.target_path() {
+        let on_disk = std::fs::read_to_string(path).is_ok_and(|t| t == tuned.text);
+        if !on_disk {
+            put(path, &tuned.text)?;
+        }
+    }
+    if let Some(path) = &cfg.emit_filter {
+        put(path, &meta_filter(policy, &rule.id()))?;
+    }
+    if let Some(path) = &cfg.emit_placeholder {
+        put(path, &placeholder_pipeline(policy))?;
+    }
+    Ok(())
+}
