@@ -11,14 +11,14 @@ use trailtune::synth::{self, GroundTruth, SynthConfig};
 
 use crate::common::trailtune;
 
-struct Corpus {
-    dir: PathBuf,
+pub(crate) struct Corpus {
+    pub(crate) dir: PathBuf,
     truth: GroundTruth,
-    baseline: PathBuf,
+    pub(crate) baseline: PathBuf,
 }
 
 /// One small corpus (40 days, 2 accounts) shared by the tests, with its saved baseline.
-fn corpus() -> &'static Corpus {
+pub(crate) fn corpus() -> &'static Corpus {
     static CORPUS: OnceLock<Corpus> = OnceLock::new();
     CORPUS.get_or_init(|| {
         let dir = tempfile::Builder::new()

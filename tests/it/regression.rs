@@ -216,3 +216,143 @@ fn in_place_without_a_rule_is_refused_even_with_check() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `rebaseline` with a rule: the state at hand, the rule path, the extra flags; returns the output.
+fn rebaseline_rule(
+    state: &std::path::Path,
+    rule: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    trailtune()
+        .args([
+            "rebaseline",
+            "--no-progress",
+            "--date",
+            "2026-11-28",
+            "--state",
+        ])
+        .arg(state)
+        .arg("--rule")
+        .arg(rule)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A state built from the shared synth corpus, without any rule.
+fn state_without_rule(dir: &std::path::Path) -> std::path::PathBuf {
+    let state = dir.join("state.json");
+    let first = trailtune()
+        .args(["rebaseline", "--no-progress", "--state"])
+        .arg(&state)
+        .arg(crate::pipeline::corpus().dir.join("AWSLogs"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    state
+}
+
+#[test]
+fn rebaseline_rewrites_a_rule_never_tuned_from_this_state() {
+    // The seed rule as shipped, with a state whose allowlist has not moved: the rule used to be
+    // left as it was ("The rule is up to date"), because the decision came from the drift.
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_without_rule(dir.path());
+    let rule = dir.path().join("rule.yml");
+    std::fs::copy(seed(), &rule).unwrap();
+    let check = rebaseline_rule(&state, &rule, &["--check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "--check reports the stale rule"
+    );
+    assert_eq!(
+        std::fs::read(&rule).unwrap(),
+        std::fs::read(seed()).unwrap()
+    );
+    let out = rebaseline_rule(&state, &rule, &["--in-place"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tuned = std::fs::read_to_string(&rule).unwrap();
+    assert!(tuned.contains("# trailtune: tuned by trailtune"), "{tuned}");
+    let again = rebaseline_rule(&state, &rule, &["--check"]);
+    assert_eq!(again.status.code(), Some(0), "now up to date");
+}
+
+#[test]
+fn rebaseline_applies_new_pins_thresholds_and_mode_to_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_without_rule(dir.path());
+    let rule = dir.path().join("rule.yml");
+    std::fs::copy(seed(), &rule).unwrap();
+    assert_eq!(
+        rebaseline_rule(&state, &rule, &["--in-place"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let tuned = std::fs::read_to_string(&rule).unwrap();
+    // Each of these changes the tuned text but not the drift between two allowlists computed
+    // with the same flags, which is what used to decide.
+    for (flags, expect) in [
+        (&["--deny", "eu-west-1"][..], "- 'eu-west-1'"),
+        (&["--min-days", "60"][..], "min-days 60"),
+        (&["--mode", "allowlist"][..], "filter_baseline_regions"),
+    ] {
+        std::fs::write(&rule, &tuned).unwrap();
+        let check = rebaseline_rule(&state, &rule, &[&["--check"], flags].concat());
+        assert_eq!(check.status.code(), Some(1), "{flags:?}: --check exits 1");
+        assert_eq!(std::fs::read_to_string(&rule).unwrap(), tuned);
+        let out = rebaseline_rule(&state, &rule, &[&["--in-place"], flags].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{flags:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&rule).unwrap();
+        assert!(
+            !tuned.contains(expect) && text.contains(expect),
+            "{flags:?}: {text}"
+        );
+    }
+}
+
+#[test]
+fn tune_with_an_output_file_compares_with_that_file() {
+    // `-o tuned.yml` from the seed rule: up to date is decided against tuned.yml (what is
+    // deployed), not against the seed, so a daily cron run does not rewrite it.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tuned.yml");
+    let tune = |date: &str, extra: &[&str]| {
+        trailtune()
+            .args(["tune", "--date", date, "--baseline"])
+            .arg(&crate::pipeline::corpus().baseline)
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(tune("2026-11-28", &[]).status.code(), Some(1), "created");
+    let first = std::fs::read(&out).unwrap();
+    assert_eq!(tune("2026-11-29", &["--check"]).status.code(), Some(0));
+    assert_eq!(tune("2026-11-29", &[]).status.code(), Some(0));
+    assert_eq!(std::fs::read(&out).unwrap(), first, "no churn");
+    let diff = tune("2026-11-29", &["--check", "--diff", "--deny", "eu-west-1"]);
+    assert_eq!(diff.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        text.contains("-modified: 2026-11-28") && text.contains("+      - 'eu-west-1'"),
+        "the diff is against the deployed file: {text}"
+    );
+}
