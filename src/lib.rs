@@ -1,25 +1,33 @@
 //! trailtune: learn an organization's normal AWS regions from CloudTrail, tune the Sigma rule
 //! "AWS API Calls from Unusual Geographic Region" from that baseline, and hunt with it.
 //!
-//! The pipeline, stage by stage (dependencies point down the data flow only):
+//! Data flows one way: the command line becomes validated configurations ([`config`]), a
+//! command ([`commands`]) runs the stages in order, and only [`report`] writes output.
 //!
 //! ```text
-//!  logs ──► input ──► event ──► baseline ──► policy ──► rewrite ──► tuned rule
-//!  (files,   (discover,  (typed     (fold per file,  (allowlist  (lossless     │
-//!   gzip,     decode,     core       merge, polars    with a      edit of the   ▼
-//!   stdin)    records)    fields)    profile, file)   reason)     rule text)  sigma ──► detect ──► report
+//!  logs ──► input ──► event ──► baseline ──► policy ──► tune ──► rewrite ──► tuned rule
+//!  (files,   (discover,  (typed     (learn: fold,   (allowlist  (plan, compare  (lossless     │
+//!   gzip,     decode,     core       merge, polars   with a      with the        edit of the   ▼
+//!   stdin)    records)    fields)    profile, file)  Reason)     target)         rule text)  sigma ──► detect ──► report
 //! ```
 //!
 //! | module | consumes | produces | must not |
 //! |---|---|---|---|
+//! | [`config`] | clap values | validated stage configurations | read files |
+//! | [`window`] | dates | the time window and its resolution | know logs |
 //! | [`input`] | paths, stdin | sources, decoded records, skip reasons | know what an event means |
 //! | [`event`] | a raw record | the typed view the stages read | allocate per field |
-//! | [`baseline`] | events | partial counts, the polars profile, the baseline file | hold events |
+//! | [`baseline`] | events | partial counts, the polars profile, the baseline file, the state | hold events |
 //! | [`regions`] | (embedded catalogue) | partition, opt-in flag per region | guess |
+//! | [`policy`] | a baseline | the allowlist, each decision with a typed reason | print |
+//! | [`tune`] | rule text, baseline, policy | the tuned rule, compared with its target | decide from anything but text |
+//! | [`rewrite`] | rule text, a plan | rule text, changed only where intended | re-serialize YAML |
+//! | [`sigma`] | rule YAML, JSON events | hits (adapter over rsigma), the parsed form of a rule | know polars, clap, printing |
+//! | [`athena`] | a table name, a parsed rule | Athena SQL for the baseline and for detection | talk to AWS |
+//! | [`detect`] | rules, sources | hits and statistics | keep events |
+//! | [`drift`] | two policies | what re-baselining changed | read files |
+//! | [`pipeline`] | a run configuration | learn -> decide -> tune -> backtest, step by step | print |
 //! | [`synth`] | a seed | a realistic corpus + ground truth | depend on the reader |
-//! | [`athena`] | a table name, rule YAML | Athena SQL for the baseline and for detection | talk to AWS |
-//! | [`sigma`] | rule YAML, JSON events | hits (adapter over rsigma) | know polars, clap, printing |
-//! | [`rewrite`] | rule text, new list | rule text, changed only where intended | re-serialize YAML |
 //! | [`report`] | results | tables, JSON, NDJSON, CSV on `impl Write` | decide anything |
 //! | [`commands`] | CLI values | stage configs, exit status | print directly |
 
