@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::event::{Event, Origin, UNKNOWN_ACCOUNT};
-use crate::input::{self, Problem, ProblemKind, ProblemLog, Progress, Source};
+use crate::input::{self, Ignored, Problem, ProblemKind, ProblemLog, Progress, Source};
 
 /// String interner: each distinct account, region, source, type or principal is stored once.
 #[derive(Debug, Default, Clone)]
@@ -332,6 +332,11 @@ pub fn fold_source(source: &Source) -> Folded {
                 return;
             }
         };
+        if event.is_insight() {
+            // Insights describe unusual volumes of API calls; they are not API calls.
+            problems.ignore(Ignored::Insight, 1);
+            return;
+        }
         let day = match event.day() {
             // A clock far ahead (or a forged record) must not move the window or wipe a state.
             Ok(day) if day > latest_plausible => {
@@ -387,6 +392,9 @@ pub fn fold_source(source: &Source) -> Folded {
         .any(|p| p.kind.is_file_level() && outcome.records == 0);
     for p in outcome.problems {
         problems.push(p);
+    }
+    for what in outcome.ignored {
+        problems.ignore(what, 1);
     }
     // Report a file's problems in the order they occur in it.
     problems

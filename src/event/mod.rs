@@ -329,6 +329,12 @@ impl<'a> Event<'a> {
             .map_or(Cow::Borrowed(UNKNOWN_PRINCIPAL), Cow::Borrowed)
     }
 
+    /// A CloudTrail Insights record (`eventType: AwsCloudTrailInsight`): a statistic about API
+    /// calls, not an API call.
+    pub fn is_insight(&self) -> bool {
+        self.event_type.get() == Some("AwsCloudTrailInsight")
+    }
+
     /// Whether this event is evidence of normal use, and if not, why.
     pub fn origin(&self) -> Origin {
         let id = self.user_identity.as_ref();

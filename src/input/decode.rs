@@ -16,7 +16,7 @@ use flate2::bufread::MultiGzDecoder;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{Location, Problem, ProblemKind, Source, SourceKind};
+use super::{Ignored, Location, Problem, ProblemKind, Source, SourceKind};
 
 /// One record as found in the input, not yet interpreted.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +32,8 @@ pub struct ReadOutcome {
     pub records: usize,
     pub bytes: u64,
     pub problems: Vec<Problem>,
+    /// Objects passed over by design (digests found among logs).
+    pub ignored: Vec<Ignored>,
 }
 
 const BUF: usize = 256 * 1024;
@@ -84,6 +86,10 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    fn ignored(&mut self, what: Ignored) {
+        self.outcome.ignored.push(what);
+    }
+
     fn problem(&mut self, kind: ProblemKind, detail: String) {
         let location = if kind == ProblemKind::InvalidJson && self.line.is_some() {
             // The damage is in the record after the last one delivered.
@@ -176,27 +182,30 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
         sink.problem(ProblemKind::NotALog, detail);
         return;
     }
-    // Line mode.
+    // Line mode. A line may hold several values back to back (`}{`: delivery objects
+    // concatenated by `cat`/`zcat`, which end without a newline).
     let mut number = 1;
     let mut first_value = true;
     loop {
         let body = trim(&line);
         if !body.is_empty() {
             sink.line = Some(number);
-            match one_value(body, first_value, sink) {
+            let before_line = sink.outcome.records;
+            match line_values(body, first_value, sink) {
                 Next::Continue => {}
                 Next::Stop => return,
                 Next::WholeDocument => {
-                    // The first line is the start of a multi-line (pretty-printed) document:
-                    // read all of it. Records already delivered from the first line are not
-                    // delivered twice.
-                    sink.skip = sink.outcome.records;
+                    // The line ends inside a multi-line (pretty-printed) document: read the rest
+                    // of the input as whitespace-separated documents from the start of this
+                    // line. Records already delivered from this line are not delivered twice.
+                    sink.skip = sink.outcome.records - before_line;
+                    let line_bytes = line.len() as u64;
                     if let Err(err) = reader.read_to_end(&mut line) {
                         salvage(&line, sink);
                         sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
                         return;
                     }
-                    sink.outcome.bytes = line.len() as u64;
+                    sink.outcome.bytes += line.len() as u64 - line_bytes;
                     return whole_document(&line, sink);
                 }
             }
@@ -217,6 +226,54 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
     }
 }
 
+/// Every top-level value of one line, in order.
+fn line_values(mut bytes: &[u8], mut first: bool, sink: &mut Sink<'_>) -> Next {
+    loop {
+        let (next, end) = one_value(bytes, first, sink);
+        match (next, end) {
+            (Next::Continue, Some(end)) => {
+                bytes = trim(&bytes[end..]);
+                if bytes.is_empty() {
+                    return Next::Continue;
+                }
+                first = false;
+            }
+            (next, _) => return next,
+        }
+    }
+}
+
+/// Where the JSON object or array at the start of `bytes` ends (one past its closing bracket),
+/// found by bracket depth outside strings. Only called when a value is followed by more input,
+/// after the parser has accepted the value, so its brackets are balanced.
+fn value_end(bytes: &[u8]) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ if depth == 0 && !b.is_ascii_whitespace() => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// What to do after one top-level value.
 enum Next {
     Continue,
@@ -226,25 +283,40 @@ enum Next {
     WholeDocument,
 }
 
-/// Decode one top-level value (in line mode, one line).
-fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> Next {
+/// Decode the top-level value at the start of `bytes`. Returns what to do next and, when more
+/// input follows the value on the same line, where the value ends.
+fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> (Next, Option<usize>) {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let shape = TopLevel { sink: &mut *sink }.deserialize(&mut de);
-    match shape {
+    // More after the value (`}{`)? Then find where it ends, so the rest is read too.
+    let (value, tail) = match shape {
+        Ok(_) if de.end().is_err() => match value_end(bytes) {
+            Some(end) => (&bytes[..end], Some(end)),
+            None => {
+                sink.outcome.records += 1;
+                sink.problem(
+                    ProblemKind::BadRecord,
+                    format!("unexpected data after a value: {}", excerpt(bytes)),
+                );
+                return (Next::Continue, None);
+            }
+        },
+        _ => (bytes, None),
+    };
+    let next = match shape {
         Ok(Shape::Records) | Ok(Shape::Array) => Next::Continue,
         Ok(Shape::Event) => {
-            match serde_json::from_slice::<&RawValue>(bytes) {
+            match serde_json::from_slice::<&RawValue>(value) {
                 Ok(raw) => sink.record(raw),
                 Err(err) => sink.problem(ProblemKind::InvalidJson, err.to_string()),
             }
             Next::Continue
         }
         Ok(Shape::Digest) => {
-            sink.problem(
-                ProblemKind::Digest,
-                "CloudTrail digest (digestStartTime/logFiles), no events".to_string(),
-            );
-            Next::Stop
+            // A digest among logs (a whole bucket piped through `cat`): nothing to count, and
+            // what follows it is still read.
+            sink.ignored(Ignored::Digest);
+            Next::Continue
         }
         Ok(Shape::Other(what)) if first => {
             sink.problem(ProblemKind::NotALog, what);
@@ -255,13 +327,15 @@ fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> Next {
             sink.problem(ProblemKind::BadRecord, what);
             Next::Continue
         }
+        Err(err) if err.is_eof() && (sink.line == Some(1) || starts_document(bytes)) => {
+            Next::WholeDocument
+        }
         Err(err) if sink.line.is_some_and(|l| l > 1) => {
             // NDJSON: one bad line is one bad record and does not spoil the next.
             sink.outcome.records += 1;
             sink.problem(ProblemKind::BadRecord, format!("invalid JSON: {err}"));
             Next::Continue
         }
-        Err(err) if err.is_eof() && sink.line == Some(1) => Next::WholeDocument,
         Err(err) => {
             sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
             if sink.line.is_some() {
@@ -270,7 +344,14 @@ fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> Next {
                 Next::Stop
             }
         }
-    }
+    };
+    (next, tail)
+}
+
+/// A line that only opens a document (`{` or `[`): the start of a pretty-printed file, e.g. one
+/// that `cat` appended to single-line logs.
+fn starts_document(bytes: &[u8]) -> bool {
+    matches!(trim(bytes), b"{" | b"[")
 }
 
 /// Pretty-printed input: a sequence of top-level values separated by whitespace.
@@ -283,7 +364,7 @@ fn whole_document(bytes: &[u8], sink: &mut Sink<'_>) {
         match stream.next() {
             None => return,
             Some(Ok(raw)) => {
-                if let Next::Stop = one_value(raw.get().as_bytes(), first, sink) {
+                if let (Next::Stop, _) = one_value(raw.get().as_bytes(), first, sink) {
                     return;
                 }
                 first = false;
@@ -627,10 +708,77 @@ mod tests {
     }
 
     #[test]
+    fn concatenated_objects_are_all_read() {
+        let obj = |ids: &[&str]| {
+            let records: Vec<String> = ids
+                .iter()
+                .map(|i| format!("{{\"eventID\":\"{i}\",\"s\":\"}}{{[\\\"\"}}"))
+                .collect();
+            format!("{{\"Records\":[{}]}}", records.join(","))
+        };
+        let digest = r#"{"awsAccountId":"1","digestStartTime":"2020","logFiles":[]}"#;
+        let pretty = "{\n  \"Records\": [\n    {\"eventID\": \"p1\"}\n  ]\n}";
+        for (input, want) in [
+            // zcat of delivery files: no newline between objects.
+            (
+                format!("{}{}", obj(&["a", "b"]), obj(&["c"])),
+                vec!["a", "b", "c"],
+            ),
+            (
+                format!("{} {}\n{}", obj(&["a"]), obj(&["b"]), obj(&["c"])),
+                vec!["a", "b", "c"],
+            ),
+            // A digest in the middle of a bucket piped through cat.
+            (
+                format!("{}{digest}{}", obj(&["a"]), obj(&["b"])),
+                vec!["a", "b"],
+            ),
+            (format!("{digest}{}", obj(&["a"])), vec!["a"]),
+            // Single-line then pretty-printed.
+            (format!("{}{pretty}", obj(&["a"])), vec!["a", "p1"]),
+            (
+                format!("{}\n{}{pretty}", obj(&["a"]), obj(&["b"])),
+                vec!["a", "b", "p1"],
+            ),
+            (format!("{pretty}{}", obj(&["a"])), vec!["p1", "a"]),
+            // Bare events back to back.
+            (
+                r#"{"eventID":"x"}{"eventID":"y"}"#.to_string(),
+                vec!["x", "y"],
+            ),
+        ] {
+            let (seen, out) = run(input.as_bytes());
+            let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(ids, want, "{input}");
+            assert!(out.problems.is_empty(), "{input}: {:?}", out.problems);
+            // The same as gzip members back to back (`cat *.json.gz`).
+            let halves = input.len() / 2;
+            let split = (halves..input.len())
+                .find(|i| input.is_char_boundary(*i))
+                .unwrap();
+            let mut gzipped = gz(&input.as_bytes()[..split]);
+            gzipped.extend(gz(&input.as_bytes()[split..]));
+            let (seen, out) = run(&gzipped);
+            assert_eq!(seen.len(), want.len(), "gzip members: {input}");
+            assert!(out.problems.is_empty(), "{input}: {:?}", out.problems);
+        }
+        // Trailing junk after a value is reported, not silently dropped.
+        let (seen, out) = run(format!("{} 42", obj(&["a"])).as_bytes());
+        assert_eq!(seen.len(), 1);
+        assert_eq!(
+            out.problems[0].kind,
+            ProblemKind::BadRecord,
+            "{:?}",
+            out.problems
+        );
+    }
+
+    #[test]
     fn digest_and_non_logs_are_skipped() {
         let (seen, out) = run(br#"{"awsAccountId":"1","digestStartTime":"2020","logFiles":[]}"#);
         assert!(seen.is_empty());
-        assert_eq!(out.problems[0].kind, ProblemKind::Digest);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        assert_eq!(out.ignored, [Ignored::Digest]);
         let (_, out) = run(b"# SOURCE\nsome text\n");
         assert_eq!(out.problems[0].kind, ProblemKind::NotALog);
         let (_, out) = run(br#"{"name":"package.json"}"#);

@@ -1,14 +1,19 @@
 //! Find the inputs: walk the paths given (folders recursively, sorted, so runs are
-//! deterministic), recognise the S3 layout `AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<file>`,
-//! skip digest and Insights folders without opening them, and prune files whose path date lies
-//! outside the window. Consumes paths; produces [`Source`]s plus the problems met on the way.
+//! deterministic), recognise the S3 layout `AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<file>`
+//! (and the Organizations layout `AWSLogs/<o-id>/<acct>/CloudTrail/...`), and prune files whose
+//! path date lies outside the window. Under `AWSLogs/` only the `CloudTrail/` trees are walked:
+//! digests (`CloudTrail-Digest/`), Insights (`CloudTrail-Insight/`) and other services' logs (load
+//! balancers, VPC flow logs, ...) are passed over without being listed or opened, and only
+//! counted ([`Ignored`]). Consumes paths; produces [`Source`]s plus the problems met on the way.
 
 use std::path::{Component, Path, PathBuf};
 
 use chrono::{Days, NaiveDate};
 use walkdir::WalkDir;
 
-use super::{Problem, ProblemKind, Source};
+use std::collections::BTreeMap;
+
+use super::{Ignored, Problem, ProblemKind, Source};
 
 /// The window known before reading, for pruning files by their S3 path date.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,6 +32,8 @@ pub struct Discovery {
     pub problems: Vec<Problem>,
     /// Files left unopened because their S3 path date is outside the window.
     pub pruned: usize,
+    /// Folders (and files) passed over by design: digests, Insights, other services' logs.
+    pub ignored: BTreeMap<Ignored, usize>,
 }
 
 /// Walk `paths` (`-` is standard input) and return the sources to read, in a stable order.
@@ -48,11 +55,26 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             push_file(&mut found, path.clone(), meta.len());
             continue;
         }
+        let mut passed_over: Vec<Ignored> = Vec::new();
         let walk = WalkDir::new(path)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+            .filter_entry(|e| {
+                if e.depth() == 0 {
+                    return true;
+                }
+                if is_hidden(e.file_name()) {
+                    return false;
+                }
+                match not_cloudtrail(e.path()) {
+                    Some(what) if e.file_type().is_dir() => {
+                        passed_over.push(what);
+                        false
+                    }
+                    _ => true,
+                }
+            });
         for entry in walk {
             match entry {
                 Ok(entry) if entry.file_type().is_file() => {
@@ -66,23 +88,50 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                 }
             }
         }
+        for what in passed_over {
+            *found.ignored.entry(what).or_insert(0) += 1;
+        }
     }
     prune(&mut found, opts);
     found
 }
 
+/// Why a folder under `AWSLogs/` holds no CloudTrail API events, if it does not: it sits where
+/// the `CloudTrail` folder of an account (or of an account of an organization) would, under
+/// another name. Elsewhere a `CloudTrail-Digest`/`CloudTrail-Insight` folder is recognised by
+/// name.
+fn not_cloudtrail(path: &Path) -> Option<Ignored> {
+    let names: Vec<&str> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect();
+    let by_name = |name: &str| match name {
+        "CloudTrail-Digest" => Some(Ignored::Digest),
+        "CloudTrail-Insight" => Some(Ignored::Insight),
+        _ => None,
+    };
+    let Some(top) = names.iter().rposition(|n| *n == "AWSLogs") else {
+        return names.last().and_then(|n| by_name(n));
+    };
+    let rel = &names[top + 1..];
+    // AWSLogs/<account>/<service> or AWSLogs/<o-id>/<account>/<service>.
+    let service_at = if rel.first().is_some_and(|n| n.starts_with("o-")) {
+        2
+    } else {
+        1
+    };
+    match rel.get(service_at) {
+        Some(&"CloudTrail") | None => None,
+        Some(name) => by_name(name).or(Some(Ignored::OtherService)),
+    }
+}
+
 fn push_file(found: &mut Discovery, path: PathBuf, size: u64) {
-    if let Some(kind) = special_folder(&path) {
-        let detail = match kind {
-            ProblemKind::Digest => "CloudTrail-Digest folder (integrity digests, no events)",
-            _ => "CloudTrail-Insight folder (Insights events, not API calls)",
-        };
-        found.problems.push(Problem {
-            source: path.display().to_string(),
-            location: None,
-            kind,
-            detail: detail.to_string(),
-        });
+    if let Some(what) = special_folder(&path) {
+        *found.ignored.entry(what).or_insert(0) += 1;
         return;
     }
     found.sources.push(Source::file(path, size));
@@ -101,10 +150,10 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|s| s.starts_with('.'))
 }
 
-fn special_folder(path: &Path) -> Option<ProblemKind> {
+fn special_folder(path: &Path) -> Option<Ignored> {
     path.components().find_map(|c| match c {
-        Component::Normal(name) if name == "CloudTrail-Digest" => Some(ProblemKind::Digest),
-        Component::Normal(name) if name == "CloudTrail-Insight" => Some(ProblemKind::Insight),
+        Component::Normal(name) if name == "CloudTrail-Digest" => Some(Ignored::Digest),
+        Component::Normal(name) if name == "CloudTrail-Insight" => Some(Ignored::Insight),
         _ => None,
     })
 }
@@ -245,6 +294,47 @@ mod tests {
             10,
         );
         assert!(found.sources.is_empty());
-        assert_eq!(found.problems[0].kind, ProblemKind::Digest);
+        assert!(found.problems.is_empty());
+        assert_eq!(found.ignored[&Ignored::Digest], 1);
+    }
+
+    #[test]
+    fn only_cloudtrail_trees_are_walked_under_awslogs() {
+        for (path, want) in [
+            ("b/AWSLogs/111122223333/CloudTrail", None),
+            ("b/AWSLogs/111122223333/CloudTrail/eu-west-1/2025", None),
+            ("b/AWSLogs/111122223333", None),
+            ("b/AWSLogs", None),
+            (
+                "b/AWSLogs/111122223333/CloudTrail-Digest",
+                Some(Ignored::Digest),
+            ),
+            (
+                "b/AWSLogs/111122223333/CloudTrail-Insight",
+                Some(Ignored::Insight),
+            ),
+            (
+                "b/AWSLogs/111122223333/elasticloadbalancing",
+                Some(Ignored::OtherService),
+            ),
+            (
+                "b/AWSLogs/111122223333/vpcflowlogs",
+                Some(Ignored::OtherService),
+            ),
+            ("b/AWSLogs/o-abc123/111122223333/CloudTrail", None),
+            ("b/AWSLogs/o-abc123/111122223333", None),
+            (
+                "b/AWSLogs/o-abc123/111122223333/CloudTrail-Digest",
+                Some(Ignored::Digest),
+            ),
+            (
+                "b/AWSLogs/o-abc123/111122223333/vpcflowlogs",
+                Some(Ignored::OtherService),
+            ),
+            ("logs/CloudTrail-Digest", Some(Ignored::Digest)),
+            ("logs/2025", None),
+        ] {
+            assert_eq!(not_cloudtrail(Path::new(path)), want, "{path}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Problem, ProblemKind};
+use super::{Ignored, Problem, ProblemKind};
 
 /// How many problems are kept with their text; the rest are only counted.
 pub const PROBLEMS_SHOWN: usize = 200;
@@ -14,6 +14,8 @@ pub const PROBLEMS_SHOWN: usize = 200;
 pub struct ProblemLog {
     pub shown: Vec<Problem>,
     pub counts: BTreeMap<ProblemKind, usize>,
+    /// What was passed over by design (digests, Insights, other services): not problems.
+    pub ignored: BTreeMap<Ignored, usize>,
 }
 
 impl ProblemLog {
@@ -24,7 +26,17 @@ impl ProblemLog {
         }
     }
 
+    /// Count input passed over by design.
+    pub fn ignore(&mut self, what: Ignored, n: usize) {
+        if n > 0 {
+            *self.ignored.entry(what).or_insert(0) += n;
+        }
+    }
+
     pub fn merge(&mut self, other: ProblemLog) {
+        for (what, n) in other.ignored {
+            self.ignore(what, n);
+        }
         for (kind, n) in other.counts {
             *self.counts.entry(kind).or_insert(0) += n;
         }
@@ -52,6 +64,7 @@ impl ProblemLog {
         self.counts.values().sum()
     }
 
+    /// No problem (input passed over by design does not count).
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
     }

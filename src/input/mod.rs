@@ -82,6 +82,9 @@ pub fn find(
     }
     let mut found = discover(&input.paths, opts);
     let mut problems = ProblemLog::default();
+    for (what, n) in std::mem::take(&mut found.ignored) {
+        problems.ignore(what, n);
+    }
     for p in std::mem::take(&mut found.problems) {
         if input.strict {
             return Err(InputError::Strict(p));
@@ -162,10 +165,6 @@ pub enum ProblemKind {
     CorruptGzip,
     /// The JSON is invalid or ends early (a truncated file); records before the damage are kept.
     InvalidJson,
-    /// A CloudTrail digest file (integrity validation), not events.
-    Digest,
-    /// A CloudTrail Insights file, not API events.
-    Insight,
     /// Not a CloudTrail log at all (wrong content).
     NotALog,
     /// A record that is not a JSON object, or an NDJSON line that is not valid JSON.
@@ -191,12 +190,35 @@ impl ProblemKind {
             ProblemKind::Unreadable => "unreadable",
             ProblemKind::CorruptGzip => "corrupt gzip",
             ProblemKind::InvalidJson => "invalid JSON",
-            ProblemKind::Digest => "digest file",
-            ProblemKind::Insight => "insights file",
             ProblemKind::NotALog => "not a CloudTrail log",
             ProblemKind::BadRecord => "bad record",
             ProblemKind::NoEventTime => "no usable eventTime",
             ProblemKind::NoRegion => "no awsRegion",
+        }
+    }
+}
+
+/// Input that holds no API activity by design, passed over quietly and only counted: it is not
+/// a problem (it never changes the exit status), but the summary says how much there was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ignored {
+    /// A CloudTrail digest (integrity validation): a `CloudTrail-Digest/` folder, or a digest
+    /// object found among logs.
+    Digest,
+    /// CloudTrail Insights: a `CloudTrail-Insight/` folder, or a record with `eventType`
+    /// `AwsCloudTrailInsight` (never counted as an API call).
+    Insight,
+    /// Another service's logs under `AWSLogs/<account>/` (load balancers, VPC flow logs, ...).
+    OtherService,
+}
+
+impl Ignored {
+    /// What one of them is, for summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            Ignored::Digest => "CloudTrail digest(s)",
+            Ignored::Insight => "Insights file(s) or record(s)",
+            Ignored::OtherService => "folder(s) of other services' logs",
         }
     }
 }

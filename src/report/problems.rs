@@ -12,6 +12,18 @@ use crate::regions;
 const LINES_PER_KIND: usize = 10;
 
 pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
+    if !log.ignored.is_empty() {
+        let parts: Vec<String> = log
+            .ignored
+            .iter()
+            .map(|(what, n)| format!("{n} {}", what.label()))
+            .collect();
+        writeln!(
+            out,
+            "trailtune: passed over (no API events by design): {}",
+            parts.join(", ")
+        )?;
+    }
     if log.is_empty() {
         return Ok(());
     }

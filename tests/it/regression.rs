@@ -356,3 +356,202 @@ fn tune_with_an_output_file_compares_with_that_file() {
         "the diff is against the deployed file: {text}"
     );
 }
+
+/// `profile --format json` over `paths` (or standard input), returning (exit code, events, stderr).
+fn profile_events(args: &[&str], stdin: Option<Vec<u8>>) -> (i32, u64, String) {
+    let mut cmd = trailtune();
+    cmd.args([
+        "profile",
+        "--no-progress",
+        "--format",
+        "json",
+        "--days",
+        "36500",
+    ])
+    .args(args);
+    if let Some(bytes) = stdin {
+        cmd.write_stdin(bytes);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let events = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .map(|v| v["input"]["events"].as_u64().unwrap_or(0))
+        .unwrap_or(0);
+    (out.status.code().unwrap(), events, stderr)
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn concatenated_delivery_objects_are_all_counted() {
+    // Real delivery files end without a newline: `zcat *.json.gz` gives `}{"Records":...` and
+    // `cat *.json.gz` gives gzip members back to back. Both used to count the first object only.
+    let logs = crate::pipeline::corpus().dir.join("AWSLogs");
+    let (code, want, _) = profile_events(&[logs.to_str().unwrap()], None);
+    assert_eq!(code, 0);
+    let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(&logs)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    let mut members = Vec::new();
+    let mut plain = Vec::new();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        members.extend_from_slice(&bytes);
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(&bytes[..]),
+            &mut text,
+        )
+        .unwrap();
+        while text.last() == Some(&b'\n') {
+            text.pop();
+        }
+        plain.extend_from_slice(&text);
+    }
+    for (what, bytes) in [
+        ("cat *.json.gz", members),
+        ("zcat *.json.gz", plain.clone()),
+        ("gzip of zcat", gzip(&plain)),
+    ] {
+        for strict in [false, true] {
+            let args: &[&str] = if strict { &["--strict", "-"] } else { &["-"] };
+            let (code, events, stderr) = profile_events(args, Some(bytes.clone()));
+            assert_eq!(
+                (code, events),
+                (0, want),
+                "{what} strict={strict}: {stderr}"
+            );
+        }
+    }
+    // Several objects in one file do the same.
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("several.json");
+    std::fs::write(&one, &plain).unwrap();
+    let (code, events, stderr) = profile_events(&[one.to_str().unwrap()], None);
+    assert_eq!((code, events), (0, want), "{stderr}");
+}
+
+#[test]
+fn concatenated_real_captures_are_all_counted() {
+    let Some(dir) = crate::common::shared("data/cloudtrail/invictus-aws-dataset") else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut stream = Vec::new();
+    for f in &files {
+        let mut text = std::fs::read(f).unwrap();
+        while text.last() == Some(&b'\n') {
+            text.pop();
+        }
+        stream.extend(text);
+    }
+    let (code, events, stderr) = profile_events(&["-"], Some(stream.clone()));
+    assert_eq!((code, events), (0, 2900), "{stderr}");
+    let (code, events, stderr) = profile_events(&["-"], Some(gzip(&stream)));
+    assert_eq!((code, events), (0, 2900), "{stderr}");
+}
+
+/// A bucket as S3 keeps it: account and Organizations layouts, digests, Insights and other
+/// services' logs beside the CloudTrail logs.
+fn real_bucket(dir: &std::path::Path) {
+    let good = testdata(
+        "input/AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/111122223333_CloudTrail_eu-west-1_20250301T1005Z_good.json.gz",
+    );
+    let put = |rel: &str, bytes: &[u8]| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    let log = std::fs::read(&good).unwrap();
+    put(
+        "AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/111122223333_CloudTrail_eu-west-1_20250301T1005Z_good.json.gz",
+        &log,
+    );
+    put(
+        "AWSLogs/o-abc123def4/444455556666/CloudTrail/eu-west-1/2025/03/01/444455556666_CloudTrail_eu-west-1_20250301T1005Z_good.json.gz",
+        &log,
+    );
+    let digest = br#"{"awsAccountId":"111122223333","digestStartTime":"2025-03-01T09:00:00Z","digestEndTime":"2025-03-01T10:00:00Z","logFiles":[]}"#;
+    put(
+        "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2025/03/01/111122223333_CloudTrail-Digest_eu-west-1_t_eu-west-1_20250301T100000Z.json.gz",
+        &gzip(digest),
+    );
+    put(
+        "AWSLogs/o-abc123def4/444455556666/CloudTrail-Digest/eu-west-1/2025/03/01/d.json.gz",
+        &gzip(digest),
+    );
+    let insight = br#"{"Records":[{"eventVersion":"1.07","eventTime":"2025-03-01T10:00:00Z","awsRegion":"ap-east-1","eventID":"i-1","eventType":"AwsCloudTrailInsight","eventCategory":"Insight","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","recipientAccountId":"111122223333","insightDetails":{"state":"Start"}}]}"#;
+    put(
+        "AWSLogs/111122223333/CloudTrail-Insight/ap-east-1/2025/03/01/i.json.gz",
+        &gzip(insight),
+    );
+    put(
+        "AWSLogs/111122223333/elasticloadbalancing/eu-west-1/2025/03/01/lb.log.gz",
+        &gzip(b"http 2025-03-01T10:00:00Z app/lb 1.2.3.4:5 - -1 -1 -1 503\n"),
+    );
+    put(
+        "AWSLogs/111122223333/vpcflowlogs/eu-west-1/2025/03/01/f.log.gz",
+        &gzip(b"version account-id interface-id\n2 111122223333 eni-1\n"),
+    );
+}
+
+#[test]
+fn a_real_bucket_is_read_quietly_and_strict_works_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    real_bucket(dir.path());
+    for strict in [false, true] {
+        let mut args = vec!["--until", "2025-03-31"];
+        if strict {
+            args.push("--strict");
+        }
+        let root = dir.path().to_str().unwrap();
+        args.push(root);
+        let (code, events, stderr) = profile_events(&args, None);
+        assert_eq!(code, 0, "strict={strict}: {stderr}");
+        assert_eq!(events, 6, "two accounts' logs, nothing else: {stderr}");
+        assert!(!stderr.contains("skipped"), "{stderr}");
+        assert!(
+            stderr.contains(
+                "passed over (no API events by design): 2 CloudTrail digest(s), 1 Insights file(s) or record(s), 2 folder(s) of other services' logs"
+            ),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn insights_records_are_never_counted_as_api_calls() {
+    // Outside a CloudTrail-Insight folder (a file copied elsewhere, or a stream).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mixed.json");
+    std::fs::write(
+        &file,
+        r#"{"Records":[{"eventTime":"2025-03-01T10:00:00Z","awsRegion":"eu-west-1","eventID":"a","eventType":"AwsApiCall","eventSource":"ec2.amazonaws.com"},{"eventTime":"2025-03-01T10:00:00Z","awsRegion":"ap-east-1","eventID":"i","eventType":"AwsCloudTrailInsight","eventCategory":"Insight","eventSource":"ec2.amazonaws.com"}]}"#,
+    )
+    .unwrap();
+    let out = trailtune()
+        .args(["profile", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["input"]["events"], 1);
+    assert_eq!(json["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(json["rows"][0]["region"], "eu-west-1");
+}
