@@ -13,10 +13,12 @@
 //! | file | what |
 //! |---|---|
 //! | `mod.rs` | public types, [`RuleSet`], evaluation |
+//! | `detection.rs` | one rule's detection as an engine-neutral AST ([`parse_rule`]) |
 //! | `load.rs` | files -> documents -> parsed, filtered, expanded, compiled rules |
 //! | `event.rs` | the CloudTrail event adapter and [`field_value`] |
 //! | `error.rs` | [`LoadError`] and its reasons ([`Problem`]) |
 
+mod detection;
 mod error;
 mod event;
 mod load;
@@ -26,6 +28,10 @@ use std::path::{Path, PathBuf};
 
 use rsigma_eval::Engine;
 
+pub use detection::{
+    Condition, FieldMatcher, Modifier, NamePattern, Quantifier, RuleDetection, Selection,
+    SelectionPart, SigmaText, TextPart, Value, parse_rule,
+};
 pub use error::{LoadError, Problem};
 pub use event::field_value;
 
