@@ -1,5 +1,5 @@
 //! The detection query. Consumes the text of one Sigma rule, parsed by
-//! [`sigma::parse_rule`](crate::sigma::parse_rule) (the front end `trailtune detect` uses, with
+//! [`sigma::parse_rule`] (the front end `trailtune detect` uses, with
 //! the same load checks), and a table name; produces Athena (Trino) SQL selecting the events the
 //! rule's detection matches. Maps are AND, lists are OR, wildcards become `LIKE`, comparisons are
 //! case-insensitive unless `|cased`, `|re` becomes `regexp_like` and `|fieldref` a comparison of

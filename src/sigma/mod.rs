@@ -1,7 +1,8 @@
 //! The Sigma stage: an adapter over the rsigma engine. Consumes Sigma rule YAML (files, folders or
 //! text) and CloudTrail records as `serde_json::Value`; produces a [`RuleSet`] whose
 //! [`RuleSet::evaluate`] says which rules match an event, plus every load problem as a
-//! [`LoadError`]. It must not know polars, clap, printing or any other trailtune stage, and no
+//! [`LoadError`]; and, for back ends that translate rules instead of evaluating them (Athena
+//! SQL), [`parse_rule`]: one rule's detection as a small engine-neutral AST ([`RuleDetection`]). It must not know polars, clap, printing or any other trailtune stage, and no
 //! engine (rsigma) type appears in its public API, so the engine can be swapped here alone.
 //!
 //! Semantics (pySigma backend conventions for CloudTrail; see `docs/detection.md`): plain string
