@@ -22,7 +22,7 @@ pub fn run(args: AthenaArgs) -> Result<Status> {
             athena::detect_sql_with_days(&text, &a.table, a.days)
                 .with_context(|| format!("{}", a.rule.display()))?
         }
-        AthenaCommand::Ddl => format!("{}\n", athena::CLOUDTRAIL_TABLE_DDL_EXAMPLE),
+        AthenaCommand::Ddl => athena::CLOUDTRAIL_TABLE_DDL_EXAMPLE.to_string(),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(sql.as_bytes())?;

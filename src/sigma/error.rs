@@ -45,6 +45,13 @@ pub enum Problem {
     /// A variable was supplied with no values.
     #[error("placeholder %{name}% in '{field}|expand' has an empty value list")]
     EmptyPlaceholder { field: String, name: String },
+    /// One rule was expected (`parse_rule`), but the text holds something else: several
+    /// documents or rules, or a meta-filter.
+    #[error("expected exactly one detection rule, found {0}")]
+    NotOneRule(String),
+    /// A valid rule whose detection the engine-neutral parsed form cannot express.
+    #[error("not expressible in the parsed form: {0}")]
+    NotExpressible(String),
     /// The Sigma parser rejected the document (message from the parser).
     #[error("invalid rule: {0}")]
     Parse(String),

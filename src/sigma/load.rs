@@ -153,7 +153,9 @@ fn read_text(text: &str, origin: &Path, opts: &LoadOptions, pending: &mut Pendin
 
 /// Run engine code, turning a panic into [`Problem::Internal`] and its error into
 /// [`Problem::Parse`].
-fn guarded<T, E: std::fmt::Display>(f: impl FnOnce() -> Result<T, E>) -> Result<T, Problem> {
+pub(super) fn guarded<T, E: std::fmt::Display>(
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, Problem> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Problem::Parse(e.to_string())),
@@ -352,7 +354,7 @@ const MAX_CONDITION_DEPTH: usize = 64;
 
 /// A problem in `detection.condition` (or a filter's `filter.condition`) found before parsing:
 /// the Sigma v1 pipe syntax (`sel | count() > 5`, `a | near b`) or nesting too deep to parse.
-fn condition_problem(doc: &Yaml) -> Option<Problem> {
+pub(super) fn condition_problem(doc: &Yaml) -> Option<Problem> {
     let condition = ["detection", "filter"]
         .iter()
         .find_map(|section| doc.get(*section)?.get("condition"))?;
@@ -418,7 +420,7 @@ fn is_cloudtrail(ls: &LogSource) -> bool {
 /// Expand every `|expand` value in these detections from `vars` and drop the modifier, so the
 /// engine sees ordinary values (wildcards in a variable's value work). Returns one problem per
 /// unresolved or empty placeholder; the detections are then unusable.
-fn expand_placeholders(
+pub(super) fn expand_placeholders(
     named: &mut std::collections::HashMap<String, Detection>,
     vars: &BTreeMap<String, Vec<String>>,
 ) -> Vec<Problem> {

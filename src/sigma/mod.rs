@@ -1,7 +1,8 @@
 //! The Sigma stage: an adapter over the rsigma engine. Consumes Sigma rule YAML (files, folders or
 //! text) and CloudTrail records as `serde_json::Value`; produces a [`RuleSet`] whose
 //! [`RuleSet::evaluate`] says which rules match an event, plus every load problem as a
-//! [`LoadError`]. It must not know polars, clap, printing or any other trailtune stage, and no
+//! [`LoadError`]; and, for back ends that translate rules instead of evaluating them (Athena
+//! SQL), [`parse_rule`]: one rule's detection as a small engine-neutral AST ([`RuleDetection`]). It must not know polars, clap, printing or any other trailtune stage, and no
 //! engine (rsigma) type appears in its public API, so the engine can be swapped here alone.
 //!
 //! Semantics (pySigma backend conventions for CloudTrail; see `docs/detection.md`): plain string
@@ -13,10 +14,12 @@
 //! | file | what |
 //! |---|---|
 //! | `mod.rs` | public types, [`RuleSet`], evaluation |
+//! | `detection.rs` | one rule's detection as an engine-neutral AST ([`parse_rule`]) |
 //! | `load.rs` | files -> documents -> parsed, filtered, expanded, compiled rules |
 //! | `event.rs` | the CloudTrail event adapter and [`field_value`] |
 //! | `error.rs` | [`LoadError`] and its reasons ([`Problem`]) |
 
+mod detection;
 mod error;
 mod event;
 mod load;
@@ -26,6 +29,10 @@ use std::path::{Path, PathBuf};
 
 use rsigma_eval::Engine;
 
+pub use detection::{
+    Condition, FieldMatcher, Modifier, NamePattern, Quantifier, RuleDetection, Selection,
+    SelectionPart, SigmaText, TextPart, Value, parse_rule,
+};
 pub use error::{LoadError, Problem};
 pub use event::field_value;
 

@@ -73,6 +73,51 @@ fn detect_sql_refuses_an_untranslatable_rule_with_exit_2() {
     );
 }
 
+/// `detect-sql` on a rule nested absurdly deep: exit 2 with the reason, no stack overflow.
+fn assert_refused_as_too_deep(name: &str, text: &str, reason: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join(name);
+    std::fs::write(&rule, text).unwrap();
+    let out = trailtune()
+        .args(["athena", "detect-sql", "--table", "t", "--rule"])
+        .arg(&rule)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains(name) && stderr.contains(reason),
+        "{}",
+        &stderr[..stderr.len().min(500)]
+    );
+}
+
+#[test]
+fn detect_sql_refuses_30000_nested_parentheses() {
+    let condition = format!("{}a{}", "(".repeat(30_000), ")".repeat(30_000));
+    let text = format!("title: x\ndetection:\n  a: {{k: v}}\n  condition: '{condition}'\n");
+    assert_refused_as_too_deep(
+        "parens.yml",
+        &text,
+        "condition nested 30000 levels deep (parentheses plus 'not'); the limit is 64",
+    );
+}
+
+#[test]
+fn detect_sql_refuses_30000_nots() {
+    let condition = format!("{}a", "not ".repeat(30_000));
+    let text = format!("title: x\ndetection:\n  a: {{k: v}}\n  condition: '{condition}'\n");
+    assert_refused_as_too_deep("nots.yml", &text, "condition nested 30000 levels deep");
+}
+
+#[test]
+fn detect_sql_refuses_a_yaml_value_nested_100000_deep() {
+    let value = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let text = format!("title: x\ndetection:\n  a:\n    k: {value}\n  condition: a\n");
+    assert_refused_as_too_deep("deep.yml", &text, "invalid YAML: recursion limit exceeded");
+}
+
 #[test]
 fn ddl_has_partition_projection() {
     let out = trailtune().args(["athena", "ddl"]).output().unwrap();

@@ -2,6 +2,9 @@
 
 /// `trailtune athena`: the SQL subcommands, and `--baseline-csv` giving the same allowlist as logs.
 mod athena;
+/// The Athena SQL run in DuckDB (ignored by default; `.ci/run` runs it): baseline rows equal
+/// `profile --save`'s, detection eventIDs equal `detect`'s.
+mod athena_sql;
 /// Helpers shared by the test modules: paths to testdata and ../shared, the binary under test.
 mod common;
 /// `trailtune detect` end to end: formats, exit statuses, rule errors, the seed rule over real logs.
