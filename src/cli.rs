@@ -534,8 +534,9 @@ Examples:
   trailtune detect --rule r.yml --var unusual_regions=ap-east-1,me-south-1 ~/trail
   trailtune detect --rule tuned.yml --since 2025-11-01 --until 2025-11-30 ~/trail
 
-Exit status: 0 no hits, 1 hits, 2 error (no valid rule, no input), 3/4 as 0/1 but some input
-or some rules were skipped (each reported on stderr).";
+Exit status: 0 no hits, 1 hits, 2 error (no valid rule, no input, or no event to hunt in: an
+empty folder or a window without events is never a clean run), 3/4 as 0/1 but some input or
+some rules were skipped (each reported on stderr).";
 
 const RUN_EXAMPLES: &str = "\
 Examples:

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::event::parse_event_time;
-use crate::input::{self, Location, Problem, ProblemKind, Source};
+use crate::input::{self, Ignored, Location, Problem, ProblemKind, Source};
 use crate::input::{ProblemLog, Progress};
 use crate::sigma::{self, RuleSet};
 use crate::window::Window;
@@ -104,6 +104,11 @@ pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> O
                 }
             }
         }
+        if event.get("eventType").and_then(Value::as_str) == Some("AwsCloudTrailInsight") {
+            // Insights describe unusual volumes of API calls; they are not API calls.
+            out.problems.ignore(Ignored::Insight, 1);
+            return;
+        }
         out.stats.events += 1;
         for rule in rules.evaluate(&event) {
             let fields = rules.rules()[rule]
@@ -131,6 +136,9 @@ pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> O
     });
     for p in read.problems {
         out.problems.push(p);
+    }
+    for what in read.ignored {
+        out.problems.ignore(what, 1);
     }
     out.stats.files = usize::from(!(read.records == 0 && out.problems.files_skipped() > 0));
     out.stats.bytes = read.bytes;

@@ -50,6 +50,31 @@ pub fn run(args: DetectArgs) -> Result<Status> {
     bar.finish();
     let mut outcome = outcome.map_err(input::InputError::Strict)?;
     problems.merge(std::mem::take(&mut outcome.problems));
+    if outcome.stats.events == 0 {
+        // Nothing was evaluated: a scheduled hunt must not report a missing day as a clean one.
+        report::problems::write(&mut err, &problems)?;
+        match window {
+            Some(w) if outcome.stats.outside_window > 0 => bail!(
+                "no events in the window {} .. {} ({} events read outside it): nothing was hunted",
+                w.since,
+                w.until,
+                outcome.stats.outside_window
+            ),
+            Some(w) if found.pruned > 0 && found.sources.is_empty() => bail!(
+                "no events in the window {} .. {} ({} files dated outside it by their S3 path were not opened): nothing was hunted",
+                w.since,
+                w.until,
+                found.pruned
+            ),
+            _ if found.sources.is_empty() => {
+                bail!("no CloudTrail log files found in the input: nothing was hunted")
+            }
+            _ => bail!(
+                "no usable CloudTrail events in the input ({} files read): nothing was hunted",
+                outcome.stats.files
+            ),
+        }
+    }
     let mut out = std::io::stdout().lock();
     report::detect::write(
         &mut out,

@@ -555,3 +555,35 @@ fn insights_records_are_never_counted_as_api_calls() {
     assert_eq!(json["rows"].as_array().unwrap().len(), 1);
     assert_eq!(json["rows"][0]["region"], "eu-west-1");
 }
+
+#[test]
+fn detect_with_nothing_to_read_is_fatal_not_clean() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = trailtune()
+        .args(["detect", "--rule"])
+        .arg(seed())
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an empty folder");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was hunted"));
+    let out = trailtune()
+        .args([
+            "detect",
+            "--since",
+            "2030-01-01",
+            "--until",
+            "2030-01-02",
+            "--rule",
+        ])
+        .arg(seed())
+        .arg(good_logs())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a window without events");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no events in the window 2030-01-01 .. 2030-01-02"),
+        "{stderr}"
+    );
+}
