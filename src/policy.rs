@@ -106,7 +106,8 @@ pub struct PolicyConfig {
     pub approve: BTreeSet<String>,
     /// Regions rejected in review: never admitted automatically.
     pub reject: BTreeSet<String>,
-    /// A region first seen within this many days of the window's end is quarantined.
+    /// A region first seen within this many days of the window's end (and in the second half of
+    /// the history) is quarantined; 0 turns this guard off.
     pub quarantine_days: u32,
     /// Fewer days of history than this: refuse to tune unless forced.
     pub min_history_days: u32,
@@ -379,7 +380,7 @@ pub fn decide(
         .days()
         .unwrap_or((baseline.window.since, baseline.window.until));
     let history_days = (last - first).num_days() + 1;
-    let quarantine_from = window::first_day(baseline.window.until, config.quarantine_days);
+    let quarantine_from = quarantine_start(first, baseline.window.until, config.quarantine_days);
 
     let regions = scope
         .regions_to_judge(&evidence, config)
@@ -646,10 +647,29 @@ fn shortfalls(s: &ProfileRow, c: &PolicyConfig) -> Vec<Shortfall> {
     short
 }
 
+/// The first day on which a region seen for the first time counts as new (`None`: the
+/// quarantine is off). It is `quarantine_days` before the window's end, but never earlier than
+/// the middle of the history: a region present in the first half of the logs is established, so
+/// a short history (14 days of logs and a 14-day quarantine) can never quarantine every region.
+fn quarantine_start(history_first: NaiveDate, until: NaiveDate, days: u32) -> Option<NaiveDate> {
+    if days == 0 {
+        return None;
+    }
+    let half = ((until - history_first).num_days().max(0) + 2) / 2;
+    let middle = history_first
+        .checked_add_days(chrono::Days::new(half as u64))
+        .unwrap_or(NaiveDate::MAX);
+    Some(window::first_day(until, days).max(middle))
+}
+
 /// Anti-poisoning: why FREQUENT evidence is not trusted without review.
-fn suspicions(s: &ProfileRow, c: &PolicyConfig, quarantine_from: NaiveDate) -> Vec<Suspicion> {
+fn suspicions(
+    s: &ProfileRow,
+    c: &PolicyConfig,
+    quarantine_from: Option<NaiveDate>,
+) -> Vec<Suspicion> {
     let mut found = Vec::new();
-    if s.first_seen >= quarantine_from {
+    if quarantine_from.is_some_and(|from| s.first_seen >= from) {
         found.push(Suspicion::FirstSeenRecently {
             first_seen: s.first_seen,
             quarantine_days: c.quarantine_days,
@@ -669,7 +689,7 @@ fn judge(
     class: Class,
     all_events: u64,
     c: &PolicyConfig,
-    quarantine_from: NaiveDate,
+    quarantine_from: Option<NaiveDate>,
 ) -> (Decision, bool, Reason) {
     if c.deny.contains(code) {
         return (Decision::Unusual, true, Reason::PinnedDeny);
@@ -941,6 +961,47 @@ mod tests {
             p.excluded[&Exclusion::Sweeper],
             80 * 5 * enabled.len() as u64
         );
+    }
+
+    #[test]
+    fn the_quarantine_never_covers_the_whole_history() {
+        // Exactly 14 days of logs with the 14-day quarantine: the regions used from the start
+        // are established; one that appeared in the second half is new.
+        let mut b = B(Aggregates::default());
+        b.daily("eu-west-1", "arn:aws:iam::1:role/App", 14, 50)
+            .daily("eu-west-1", "arn:aws:iam::1:role/Ci", 14, 5)
+            .daily("us-east-2", "arn:aws:iam::1:role/App", 14, 30)
+            .daily("us-east-2", "arn:aws:iam::1:role/Ci", 12, 5)
+            .daily("ap-east-1", "arn:aws:iam::1:role/App", 4, 40)
+            .daily("ap-east-1", "arn:aws:iam::1:role/Ci", 4, 40);
+        let p = decide(&b.baseline(), &PolicyConfig::default()).unwrap();
+        assert_eq!(p.history_days, 14);
+        assert_eq!(p.allowlist(), ["eu-west-1", "us-east-2"]);
+        assert_eq!(decision(&p, "ap-east-1").1, Decision::Quarantined);
+        // A region present since the first day is never new, whatever the quarantine length.
+        let cfg = PolicyConfig {
+            quarantine_days: 1000,
+            ..PolicyConfig::default()
+        };
+        let p = decide(&b.baseline(), &cfg).unwrap();
+        assert_eq!(p.allowlist(), ["eu-west-1", "us-east-2"]);
+    }
+
+    #[test]
+    fn quarantine_days_zero_turns_the_new_region_guard_off() {
+        let mut b = B(Aggregates::default());
+        b.daily("eu-west-1", "arn:aws:iam::1:role/App", 80, 50)
+            .daily("eu-west-1", "arn:aws:iam::1:role/Ci", 80, 5)
+            .daily("ap-east-1", "arn:aws:iam::1:role/App", 5, 40)
+            .daily("ap-east-1", "arn:aws:iam::1:role/Ci", 5, 40);
+        let p = decide(&b.baseline(), &PolicyConfig::default()).unwrap();
+        assert_eq!(decision(&p, "ap-east-1").1, Decision::Quarantined);
+        let cfg = PolicyConfig {
+            quarantine_days: 0,
+            ..PolicyConfig::default()
+        };
+        let p = decide(&b.baseline(), &cfg).unwrap();
+        assert_eq!(decision(&p, "ap-east-1").1, Decision::Allow);
     }
 
     #[test]

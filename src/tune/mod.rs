@@ -185,6 +185,12 @@ pub enum TuneError {
     )]
     NothingUnusual { partitions: String },
     #[error(
+        "the tuned rule would alert on the organization's own regions: {regions}. A region with {threshold}% or more of \
+         normal use is listed only when a person says so: review it, then --approve it (or lower the threshold it missed), \
+         or --deny it to alert on it anyway"
+    )]
+    HomeRegions { regions: String, threshold: f64 },
+    #[error(
         "the allowlist is empty: no region has enough evidence of normal use. An empty filter list would be read \
          as 'awsRegion missing'; lower the thresholds, --approve or --allow regions, or use --mode denylist"
     )]

@@ -6,8 +6,37 @@ use chrono::NaiveDate;
 
 use super::{Mode, TuneError};
 use crate::baseline::Baseline;
-use crate::policy::RegionPolicy;
+use crate::policy::{Decision, RegionPolicy};
 use crate::rewrite::{Filter, RegionMode, TunePlan};
+
+/// A tuned rule never alerts on a region that carries this share (percent) or more of the
+/// organization's normal use, unless a person pinned it there (`--deny`, `--reject`).
+pub const MAX_ALERTED_SHARE_PCT: f64 = 5.0;
+
+/// Refuse to list a home region: a region with a large share of normal use that the policy did
+/// not allow (quarantined, or below a threshold such as `--min-principals`) would turn the rule
+/// into an alarm on everyday work.
+fn refuse_home_regions(policy: &RegionPolicy) -> Result<(), TuneError> {
+    let home: Vec<String> = policy
+        .regions
+        .iter()
+        .filter(|d| d.decision != Decision::Allow && !d.pinned)
+        .filter(|d| d.share_pct >= MAX_ALERTED_SHARE_PCT)
+        .map(|d| {
+            format!(
+                "{} ({:.1}% of normal use, {})",
+                d.region, d.share_pct, d.decision
+            )
+        })
+        .collect();
+    if home.is_empty() {
+        return Ok(());
+    }
+    Err(TuneError::HomeRegions {
+        regions: home.join(", "),
+        threshold: MAX_ALERTED_SHARE_PCT,
+    })
+}
 
 /// Build the plan: list, managed filters, provenance, date.
 pub fn plan(
@@ -18,6 +47,7 @@ pub fn plan(
     rule_name: &str,
 ) -> Result<TunePlan, TuneError> {
     let allow = policy.allowlist();
+    refuse_home_regions(policy)?;
     let regions = match mode {
         Mode::Denylist => {
             let unusual = policy.unusual_catalogue_regions();

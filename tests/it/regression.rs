@@ -71,6 +71,8 @@ fn rebaseline_check_writes_nothing_and_reports_the_rule_out_of_date() {
                 "1",
                 "--min-days",
                 "1",
+                "--approve",
+                "eu-west-1",
                 "--state",
             ])
             .arg(&state)
@@ -86,7 +88,7 @@ fn rebaseline_check_writes_nothing_and_reports_the_rule_out_of_date() {
     assert_eq!(
         check.status.code(),
         Some(4),
-        "out of date (1) + a skipped digest (3): {}",
+        "out of date (1) + a skipped record (3): {}",
         String::from_utf8_lossy(&check.stderr)
     );
     assert!(!state.exists(), "--check writes no state");
@@ -301,11 +303,12 @@ fn rebaseline_applies_new_pins_thresholds_and_mode_to_the_rule() {
         Some(1)
     );
     let tuned = std::fs::read_to_string(&rule).unwrap();
-    // Each of these changes the tuned text but not the drift between two allowlists computed
-    // with the same flags, which is what used to decide.
+    // Each of these changes the tuned rule but not the drift between two allowlists computed
+    // with the same flags, which is what used to decide. (A threshold that changes no decision
+    // changes only the provenance comment: that is not a change.)
     for (flags, expect) in [
         (&["--deny", "eu-west-1"][..], "- 'eu-west-1'"),
-        (&["--min-days", "60"][..], "min-days 60"),
+        (&["--approve", "me-south-1"][..], "allowlist (4)"),
         (&["--mode", "allowlist"][..], "filter_baseline_regions"),
     ] {
         std::fs::write(&rule, &tuned).unwrap();
@@ -585,5 +588,86 @@ fn detect_with_nothing_to_read_is_fatal_not_clean() {
     assert!(
         stderr.contains("no events in the window 2030-01-01 .. 2030-01-02"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_tuned_rule_never_lists_a_home_region_without_a_person_saying_so() {
+    // Thresholds that no region meets used to put every home region into the rule.
+    let base = &crate::pipeline::corpus().baseline;
+    let tune = |extra: &[&str]| {
+        trailtune()
+            .args(["tune", "--date", "2026-11-28", "--baseline"])
+            .arg(base)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = tune(&["--min-days", "1000", "--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("would alert on the organization's own regions")
+            && stderr.contains("eu-west-1"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "no rule is printed");
+    // A person's --deny is an explicit choice.
+    let allowed = tune(&[]);
+    assert_eq!(
+        allowed.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    let denied = tune(&["--deny", "eu-west-1"]);
+    assert_eq!(
+        denied.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&denied.stderr)
+    );
+    assert!(String::from_utf8_lossy(&denied.stdout).contains("- 'eu-west-1'"));
+}
+
+#[test]
+fn numeric_flags_are_range_checked_and_region_pins_normalised() {
+    let base = &crate::pipeline::corpus().baseline;
+    for bad in [
+        &["--min-share", "NaN"][..],
+        &["--min-share", "-1"],
+        &["--sweeper-regions", "0"],
+        &["--sweeper-regions", "NaN"],
+        &["--deny", "us-eats-1"],
+    ] {
+        let out = trailtune()
+            .args(["allowlist", "--baseline"])
+            .arg(base)
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    let out = trailtune()
+        .args(["allowlist", "--baseline"])
+        .arg(base)
+        .args(["--deny", "us-eats-1"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean us-east-1"));
+    // Upper case and spaces are the same region.
+    let out = trailtune()
+        .args(["allowlist", "--format", "json", "--baseline"])
+        .arg(base)
+        .args(["--deny", " EU-WEST-1 "])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !json["allowlist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "eu-west-1")
     );
 }
