@@ -78,22 +78,22 @@ impl Day<'_> {
         }
     }
 
+    /// The `credentials` of an STS response for `key`, valid for an hour from `second`.
     pub(super) fn credentials(&mut self, key: &str, second: i64) -> Doc {
-        let expires = self.date.and_hms_opt(0, 0, 0).expect("midnight")
-            + chrono::Duration::seconds(second + 3600);
         Doc::obj([
             ("accessKeyId", key.to_string().into()),
             (
                 "sessionToken",
                 format!("IQoJb3JpZ2luX2Vj{}", self.rng.alnum(48)).into(),
             ),
-            (
-                "expiration",
-                expires
-                    .format("%b %-d, %Y, %-I:%M:%S %p")
-                    .to_string()
-                    .into(),
-            ),
+            ("expiration", self.expiration(second).into()),
         ])
+    }
+
+    /// When credentials issued at `second` expire, as STS writes it (`Jun 30, 2025, 3:04:05 PM`).
+    pub(super) fn expiration(&self, second: i64) -> String {
+        let expires = self.date.and_hms_opt(0, 0, 0).expect("midnight")
+            + chrono::Duration::seconds(second + 3600);
+        expires.format("%b %-d, %Y, %-I:%M:%S %p").to_string()
     }
 }
