@@ -10,9 +10,9 @@
 //! | file | role |
 //! |---|---|
 //! | `rng.rs` | the PRNG (xoshiro256** + SplitMix64), ids, UUIDs |
-//! | `model.rs` | regions, accounts, principals, API tables, agents, addresses |
+//! | `model/` | the organization: regions, addresses, agents (`mod.rs`), accounts and their cast (`org.rs`), the APIs each kind of principal calls (`apis.rs`) |
 //! | `scenario.rs` | where the leaked-key anomalies and the decoys go |
-//! | `activity.rs` | the records of one (account, day) |
+//! | `activity/` | the records of one (account, day): rhythm, sessions, identities, calls, parameters (`params.yaml`), background, sweepers, injections (see its `mod.rs`) |
 //! | `record.rs` | the record type, its JSON form, the seed rule's logic |
 //! | `write.rs` | batching into files, names, gzip |
 //! | `truth.rs` | counting, `ground-truth.json` |
