@@ -313,9 +313,16 @@ pub struct Folded {
     pub stats: InputStats,
 }
 
+/// The latest day an event may carry: tomorrow (UTC), for clocks a little ahead. A later day is
+/// a bad clock or a forged record, refused from every source (logs, Athena CSV, baseline file),
+/// so it can never move a window or wipe a state.
+pub fn latest_plausible_day() -> NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Days::new(1)
+}
+
 /// Fold one source into a partial aggregate.
 pub fn fold_source(source: &Source) -> Folded {
-    let latest_plausible = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    let latest_plausible = latest_plausible_day();
     let mut folded = Folded::default();
     let mut problems = ProblemLog::default();
     let name = source.name();

@@ -49,12 +49,22 @@ pub fn from_athena_csv(text: &str) -> Result<Baseline, CsvError> {
         });
     }
     let mut aggregates = Aggregates::default();
+    let latest = super::aggregate::latest_plausible_day();
     for record in records {
         let (line, fields) = record?;
         if fields.len() == 1 && fields[0].is_empty() {
             continue; // blank line
         }
         let row = parse_row(&fields).map_err(|reason| CsvError { line, reason })?;
+        if row.day > latest {
+            return Err(CsvError {
+                line,
+                reason: format!(
+                    "dated {} in the future (a bad clock or an edited result); refusing the file so it cannot move the window",
+                    row.day
+                ),
+            });
+        }
         aggregates.add(&row);
     }
     let Some((since, until)) = aggregates.days() else {

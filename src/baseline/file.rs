@@ -238,10 +238,30 @@ impl Baseline {
         if doc.columns != COLUMNS {
             return Err(format!("columns {:?}, expected {:?}", doc.columns, COLUMNS));
         }
+        if doc.window.since > doc.window.until {
+            return Err(format!(
+                "window {} .. {} ends before it starts",
+                doc.window.since, doc.window.until
+            ));
+        }
+        let latest = super::aggregate::latest_plausible_day();
+        if doc.window.until > latest {
+            return Err(format!(
+                "window ends {} in the future (a bad clock or an edited file); refusing it",
+                doc.window.until
+            ));
+        }
         let mut aggregates = Aggregates::default();
         for (i, row) in doc.rows.iter().enumerate() {
             let parsed =
                 parse_row(row).ok_or_else(|| format!("row {} is malformed: {row}", i + 1))?;
+            if parsed.day > latest {
+                return Err(format!(
+                    "row {} is dated {} in the future (a bad clock or an edited file); refusing it",
+                    i + 1,
+                    parsed.day
+                ));
+            }
             aggregates.add(&parsed);
         }
         Ok(Baseline {

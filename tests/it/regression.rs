@@ -671,3 +671,50 @@ fn numeric_flags_are_range_checked_and_region_pins_normalised() {
             .any(|r| r == "eu-west-1")
     );
 }
+
+#[test]
+fn a_future_dated_row_never_wipes_a_state() {
+    // One CSV row dated 2099 used to turn a whole state into that one day.
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_without_rule(dir.path());
+    let before = std::fs::read(&state).unwrap();
+    let csv = dir.path().join("future.csv");
+    std::fs::write(
+        &csv,
+        "day,account,region,event_source,identity_type,principal,origin,failed,read_only,events\n\
+         2099-01-01,111122223333,eu-west-1,ec2.amazonaws.com,IAMUser,arn:aws:iam::111122223333:user/x,direct,false,true,1\n",
+    )
+    .unwrap();
+    let out = trailtune()
+        .args(["rebaseline", "--state"])
+        .arg(&state)
+        .arg("--baseline-csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2099-01-01") && stderr.contains("future"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        before,
+        "the state is untouched"
+    );
+    // The same row already inside a state file is refused when the state is read.
+    let text = String::from_utf8(before).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut row = value["rows"][0].clone();
+    row[0] = "2099-01-01".into();
+    value["rows"].as_array_mut().unwrap().push(row);
+    std::fs::write(&state, value.to_string()).unwrap();
+    let out = trailtune()
+        .args(["allowlist", "--baseline"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"));
+}
