@@ -184,5 +184,26 @@ pub fn run(
             d.rule,
         )
     });
+    // A duplicate delivery of an event (same eventID) is one alert, not two.
+    let before = all.detections.len();
+    all.detections.dedup_by(|b, a| {
+        !a.event_id.is_empty()
+            && (
+                a.rule,
+                &a.event_id,
+                &a.event_time,
+                &a.aws_region,
+                &a.account,
+            ) == (
+                b.rule,
+                &b.event_id,
+                &b.event_time,
+                &b.aws_region,
+                &b.account,
+            )
+            && (&a.principal, &a.fields) == (&b.principal, &b.fields)
+    });
+    all.problems
+        .ignore(Ignored::DuplicateEvent, before - all.detections.len());
     Ok(all)
 }

@@ -594,7 +594,9 @@ fn sort_evidence<'a>(
         });
         match why {
             Some(why) => *e.excluded.entry(why).or_default() += r.events,
-            None => e.learned.add(r),
+            None => {
+                e.learned.add(r);
+            }
         }
     }
     e

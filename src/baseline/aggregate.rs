@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use super::dedup::{Dedup, id_hash};
 use crate::event::{Event, Origin, UNKNOWN_ACCOUNT};
 use crate::input::{self, Ignored, Problem, ProblemKind, ProblemLog, Progress, Source};
 
@@ -71,8 +72,8 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
-    /// Add `events` to the key made of these values.
-    pub fn add(&mut self, row: &Row<'_>) {
+    /// Add `events` to the key made of these values; returns the key.
+    pub fn add(&mut self, row: &Row<'_>) -> Key {
         let key = Key {
             day: row.day,
             account: self.strings.intern(row.account),
@@ -85,6 +86,17 @@ impl Aggregates {
             read_only: row.read_only,
         };
         *self.counts.entry(key).or_insert(0) += row.events;
+        key
+    }
+
+    /// Take one event back from `key` (a duplicate delivery).
+    fn remove_one(&mut self, key: &Key) {
+        if let Some(n) = self.counts.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                self.counts.remove(key);
+            }
+        }
     }
 
     /// Fold another aggregate into this one.
@@ -320,11 +332,35 @@ pub fn latest_plausible_day() -> NaiveDate {
     chrono::Utc::now().date_naive() + chrono::Days::new(1)
 }
 
-/// Fold one source into a partial aggregate.
-pub fn fold_source(source: &Source) -> Folded {
+/// How many events are checked against [`Dedup`] at once (one lock per batch).
+const DEDUP_BATCH: usize = 4096;
+
+/// Drop the duplicate deliveries of a batch of folded events from `aggregates`; returns how many.
+fn drop_duplicates(
+    dedup: &Dedup,
+    pending: &mut Vec<(NaiveDate, u64, Key)>,
+    aggregates: &mut Aggregates,
+) -> usize {
+    let ids: Vec<(NaiveDate, u64)> = pending.iter().map(|(d, h, _)| (*d, *h)).collect();
+    let mut dropped = 0;
+    for (dup, (_, _, key)) in dedup.check(&ids).into_iter().zip(pending.iter()) {
+        if dup {
+            aggregates.remove_one(key);
+            dropped += 1;
+        }
+    }
+    pending.clear();
+    dropped
+}
+
+/// Fold one source into a partial aggregate; events whose eventID `dedup` has seen are not
+/// counted again.
+pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
     let latest_plausible = latest_plausible_day();
     let mut folded = Folded::default();
     let mut problems = ProblemLog::default();
+    let mut pending: Vec<(NaiveDate, u64, Key)> = Vec::new();
+    let mut duplicates = 0;
     let name = source.name();
     let outcome = input::read_records(source, &mut |record| {
         let event = match Event::parse(record.json.get()) {
@@ -380,7 +416,7 @@ pub fn fold_source(source: &Source) -> Folded {
             return;
         };
         let principal = event.principal();
-        folded.aggregates.add(&Row {
+        let key = folded.aggregates.add(&Row {
             day,
             account: event.recipient_account_id.get().unwrap_or(UNKNOWN_ACCOUNT),
             region,
@@ -392,7 +428,24 @@ pub fn fold_source(source: &Source) -> Folded {
             read_only: event.read_only(),
             events: 1,
         });
+        if let Some(id) = event.event_id.get() {
+            // A duplicate delivery is the same record: same eventID, time, call, region and
+            // length. (Hand-made samples sometimes reuse an eventID for different events.)
+            let identity = (
+                id,
+                event.event_time.get().unwrap_or_default(),
+                event.event_name.get().unwrap_or_default(),
+                region,
+                record.json.get().len(),
+            );
+            pending.push((day, id_hash(&identity), key));
+            if pending.len() >= DEDUP_BATCH {
+                duplicates += drop_duplicates(dedup, &mut pending, &mut folded.aggregates);
+            }
+        }
     });
+    duplicates += drop_duplicates(dedup, &mut pending, &mut folded.aggregates);
+    problems.ignore(Ignored::DuplicateEvent, duplicates);
     let file_failed = outcome
         .problems
         .iter()
@@ -424,10 +477,11 @@ pub fn fold_all(
     // Partials are merged in source order, a chunk of files at a time: memory stays bounded by
     // distinct keys and problems are reported in a deterministic order.
     let mut all = Folded::default();
+    let dedup = Dedup::default();
     input::map_in_order(
         sources,
         |source| {
-            let folded = fold_source(source);
+            let folded = fold_source(source, &dedup);
             progress.file_done(folded.stats.bytes, folded.stats.events as usize);
             folded
         },

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod csv;
+pub mod dedup;
 pub mod file;
 pub mod frame;
 pub mod learn;

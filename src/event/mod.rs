@@ -185,6 +185,9 @@ pub struct Event<'a> {
     pub event_name: Text<'a>,
     #[serde(borrow, default, rename = "eventType")]
     pub event_type: Text<'a>,
+    /// Unique per event: a duplicate delivery carries the same one.
+    #[serde(borrow, default, rename = "eventID")]
+    pub event_id: Text<'a>,
     #[serde(borrow, default, rename = "recipientAccountId")]
     pub recipient_account_id: Text<'a>,
     #[serde(borrow, default, rename = "errorCode")]

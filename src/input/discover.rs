@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use chrono::{Days, NaiveDate};
 use walkdir::WalkDir;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::{Ignored, Problem, ProblemKind, Source};
 
@@ -32,8 +32,11 @@ pub struct Discovery {
     pub problems: Vec<Problem>,
     /// Files left unopened because their S3 path date is outside the window.
     pub pruned: usize,
-    /// Folders (and files) passed over by design: digests, Insights, other services' logs.
+    /// Folders (and files) passed over by design: digests, Insights, other services' logs,
+    /// files reached twice.
     pub ignored: BTreeMap<Ignored, usize>,
+    /// The files found so far, by identity.
+    files: HashSet<(u64, u64)>,
 }
 
 /// Walk `paths` (`-` is standard input) and return the sources to read, in a stable order.
@@ -52,7 +55,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             }
         };
         if meta.is_file() {
-            push_file(&mut found, path.clone(), meta.len());
+            push_file(&mut found, path.clone(), &meta);
             continue;
         }
         let mut passed_over: Vec<Ignored> = Vec::new();
@@ -77,10 +80,12 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             });
         for entry in walk {
             match entry {
-                Ok(entry) if entry.file_type().is_file() => {
-                    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                    push_file(&mut found, entry.into_path(), size);
-                }
+                Ok(entry) if entry.file_type().is_file() => match entry.metadata() {
+                    Ok(meta) => push_file(&mut found, entry.into_path(), &meta),
+                    Err(err) => found
+                        .problems
+                        .push(unreadable(entry.path(), &err.to_string())),
+                },
                 Ok(_) => {}
                 Err(err) => {
                     let at = err.path().unwrap_or(path).to_path_buf();
@@ -129,12 +134,31 @@ fn not_cloudtrail(path: &Path) -> Option<Ignored> {
     }
 }
 
-fn push_file(found: &mut Discovery, path: PathBuf, size: u64) {
+fn push_file(found: &mut Discovery, path: PathBuf, meta: &std::fs::Metadata) {
     if let Some(what) = special_folder(&path) {
         *found.ignored.entry(what).or_insert(0) += 1;
         return;
     }
-    found.sources.push(Source::file(path, size));
+    // The same file reached twice (overlapping PATHs, a link, the file named twice).
+    if let Some(id) = file_id(meta)
+        && !found.files.insert(id)
+    {
+        *found.ignored.entry(Ignored::DuplicateFile).or_insert(0) += 1;
+        return;
+    }
+    found.sources.push(Source::file(path, meta.len()));
+}
+
+/// What identifies a file whatever path reaches it (device and inode), where the platform says.
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 fn unreadable(path: &Path, why: &str) -> Problem {
@@ -288,10 +312,11 @@ mod tests {
     #[test]
     fn digest_folders_are_skipped_unopened() {
         let mut found = Discovery::default();
+        let meta = std::fs::metadata(file!()).unwrap();
         push_file(
             &mut found,
             PathBuf::from("AWSLogs/1/CloudTrail-Digest/us-east-1/2025/01/01/d.json.gz"),
-            10,
+            &meta,
         );
         assert!(found.sources.is_empty());
         assert!(found.problems.is_empty());

@@ -198,8 +198,9 @@ impl ProblemKind {
     }
 }
 
-/// Input that holds no API activity by design, passed over quietly and only counted: it is not
-/// a problem (it never changes the exit status), but the summary says how much there was.
+/// Input that holds no API activity by design, or that was already counted, passed over quietly:
+/// it is not a problem (it never changes the exit status), but the summary says how much there
+/// was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ignored {
     /// A CloudTrail digest (integrity validation): a `CloudTrail-Digest/` folder, or a digest
@@ -210,6 +211,10 @@ pub enum Ignored {
     Insight,
     /// Another service's logs under `AWSLogs/<account>/` (load balancers, VPC flow logs, ...).
     OtherService,
+    /// A file reached twice (overlapping PATHs, the same file named twice): read once.
+    DuplicateFile,
+    /// A duplicate delivery of an event (same `eventID`): counted once.
+    DuplicateEvent,
 }
 
 impl Ignored {
@@ -219,6 +224,8 @@ impl Ignored {
             Ignored::Digest => "CloudTrail digest(s)",
             Ignored::Insight => "Insights file(s) or record(s)",
             Ignored::OtherService => "folder(s) of other services' logs",
+            Ignored::DuplicateFile => "file(s) reached twice (read once)",
+            Ignored::DuplicateEvent => "duplicate deliveries (same eventID, counted once)",
         }
     }
 }

@@ -20,7 +20,7 @@ pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
             .collect();
         writeln!(
             out,
-            "trailtune: passed over (no API events by design): {}",
+            "trailtune: passed over (no API calls, or counted already): {}",
             parts.join(", ")
         )?;
     }

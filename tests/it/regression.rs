@@ -485,9 +485,12 @@ fn real_bucket(dir: &std::path::Path) {
         "AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/111122223333_CloudTrail_eu-west-1_20250301T1005Z_good.json.gz",
         &log,
     );
+    // The other account's events are other events (their own eventIDs).
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&log[..]), &mut text).unwrap();
     put(
         "AWSLogs/o-abc123def4/444455556666/CloudTrail/eu-west-1/2025/03/01/444455556666_CloudTrail_eu-west-1_20250301T1005Z_good.json.gz",
-        &log,
+        &gzip(text.replace("fixture-", "org-fixture-").as_bytes()),
     );
     let digest = br#"{"awsAccountId":"111122223333","digestStartTime":"2025-03-01T09:00:00Z","digestEndTime":"2025-03-01T10:00:00Z","logFiles":[]}"#;
     put(
@@ -530,7 +533,7 @@ fn a_real_bucket_is_read_quietly_and_strict_works_on_it() {
         assert!(!stderr.contains("skipped"), "{stderr}");
         assert!(
             stderr.contains(
-                "passed over (no API events by design): 2 CloudTrail digest(s), 1 Insights file(s) or record(s), 2 folder(s) of other services' logs"
+                "passed over (no API calls, or counted already): 2 CloudTrail digest(s), 1 Insights file(s) or record(s), 2 folder(s) of other services' logs"
             ),
             "{stderr}"
         );
@@ -717,4 +720,50 @@ fn a_future_dated_row_never_wipes_a_state() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"));
+}
+
+#[test]
+fn duplicates_are_counted_once_and_said() {
+    let logs = testdata("input/AWSLogs/111122223333/CloudTrail");
+    let (_, want, _) = profile_events(&[logs.to_str().unwrap()], None);
+    assert!(want > 0);
+    // Overlapping PATHs and the same file twice.
+    let account = testdata("input/AWSLogs/111122223333");
+    let (_, events, stderr) = profile_events(
+        &[
+            logs.to_str().unwrap(),
+            account.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(events, want, "{stderr}");
+    assert!(
+        stderr.contains("file(s) reached twice (read once)"),
+        "{stderr}"
+    );
+    // CloudTrail's own duplicate deliveries: the same eventID in two files.
+    let dir = tempfile::tempdir().unwrap();
+    let record = r#"{"eventTime":"2025-03-01T10:00:00Z","awsRegion":"ap-east-1","eventID":"dup-1","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"}}"#;
+    for name in ["a.json", "b.json"] {
+        std::fs::write(dir.path().join(name), format!("{{\"Records\":[{record}]}}")).unwrap();
+    }
+    let (code, events, stderr) = profile_events(&[dir.path().to_str().unwrap()], None);
+    assert_eq!((code, events), (0, 1), "{stderr}");
+    assert!(
+        stderr.contains("1 duplicate deliveries (same eventID, counted once)"),
+        "{stderr}"
+    );
+    let out = trailtune()
+        .args(["detect", "--format", "ndjson", "--rule"])
+        .arg(seed())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "one alert"
+    );
 }
