@@ -438,7 +438,7 @@ pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
                 region,
                 record.json.get().len(),
             );
-            pending.push((day, id_hash(&identity), key));
+            pending.push((day, id_hash(identity), key));
             if pending.len() >= DEDUP_BATCH {
                 duplicates += drop_duplicates(dedup, &mut pending, &mut folded.aggregates);
             }
