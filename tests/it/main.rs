@@ -16,6 +16,8 @@ mod regression;
 mod rewrite;
 /// Sigma engine adapter: conformance table, engine defects, SigmaHQ rules over real CloudTrail, seed rule.
 mod sigma;
+/// Snapshots (insta) of every output contract: each report in each format, over a small synth corpus.
+mod snapshots;
 /// `trailtune synth`: the generated corpus re-read independently and checked against its ground
 /// truth, the S3 layout, and determinism.
 mod synth;
