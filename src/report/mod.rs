@@ -12,6 +12,8 @@ pub mod progress;
 pub mod table;
 pub mod tune;
 
+use std::io::Write;
+
 pub use crate::cli::Format;
 
 /// Format a count with thousands separators (`12,345`).
@@ -27,13 +29,13 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Quote a CSV field when needed (RFC 4180).
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+/// A CSV writer on `out`: a field is quoted only when it must be (it holds a comma, a quote or a
+/// line break; quotes inside are doubled, RFC 4180); records end with `\n`. Every CSV report
+/// writes through this, then calls `flush`.
+pub fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
 }
 
 #[cfg(test)]
@@ -48,8 +50,15 @@ mod tests {
 
     #[test]
     fn csv_quoting() {
-        assert_eq!(super::csv_field("a"), "a");
-        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
-        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        let mut buf = Vec::new();
+        let mut w = super::csv_writer(&mut buf);
+        w.write_record(["a", "a,b", "say \"hi\"", "two\nlines", ""])
+            .unwrap();
+        w.flush().unwrap();
+        drop(w);
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "a,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\n"
+        );
     }
 }
