@@ -6,6 +6,8 @@ mod athena;
 mod common;
 /// `trailtune detect` end to end: formats, exit statuses, rule errors, the seed rule over real logs.
 mod detect;
+/// The README and user-guide examples (`console` blocks) run against the binary.
+mod docs;
 /// The pipeline on a synth corpus: tune, detect vs ground truth, run, demo, rebaseline.
 mod pipeline;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
