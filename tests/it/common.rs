@@ -98,7 +98,7 @@ pub fn snapshot_corpus() -> &'static std::path::Path {
 }
 
 /// The arguments that make the snapshot corpus (30 days, 2 accounts, small).
-pub const SNAPSHOT_SYNTH: [&str; 13] = [
+const SNAPSHOT_SYNTH: [&str; 13] = [
     "synth",
     "--out",
     ".",

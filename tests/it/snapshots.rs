@@ -159,6 +159,32 @@ fn tune_summary_rule_and_diff() {
     }
 }
 
+/// The allowlist as a Sigma meta-filter and as a pySigma placeholder pipeline.
+#[test]
+fn tune_emitted_filter_and_pipeline() {
+    let dir = snapshot_corpus();
+    run(
+        1,
+        &[
+            "tune",
+            "--baseline",
+            "baseline.json",
+            "--date",
+            "2025-04-01",
+            "-o",
+            "emitted-rule.yml",
+            "--emit-filter",
+            "emitted-filter.yml",
+            "--emit-placeholder",
+            "emitted-pipeline.yml",
+        ],
+    );
+    for name in ["filter", "pipeline"] {
+        let text = std::fs::read_to_string(dir.join(format!("emitted-{name}.yml"))).unwrap();
+        insta::assert_snapshot!(format!("tune_emitted_{name}"), text);
+    }
+}
+
 #[test]
 fn detect_every_format() {
     for format in FORMATS {
