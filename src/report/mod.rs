@@ -52,13 +52,13 @@ mod tests {
     fn csv_quoting() {
         let mut buf = Vec::new();
         let mut w = super::csv_writer(&mut buf);
-        w.write_record(["a", "a,b", "say \"hi\"", "two\nlines", ""])
+        w.write_record(["a", "a,b", "say \"hi\"", "two\nlines", "cr\r", ""])
             .unwrap();
         w.flush().unwrap();
         drop(w);
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "a,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\n"
+            "a,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\n"
         );
     }
 }
