@@ -10,7 +10,7 @@ use comfy_table::Cell;
 use serde_json::{Map, Value, json};
 
 use crate::detect::Detection;
-use crate::report::{Format, csv_field, table, thousands};
+use crate::report::{Format, csv_writer, table, thousands};
 use crate::sigma::RuleInfo;
 
 /// Everything the detection report shows.
@@ -85,14 +85,21 @@ pub fn write(out: &mut dyn Write, format: Format, r: &DetectReport<'_>) -> io::R
             writeln!(out)
         }
         Format::Csv => {
-            writeln!(
-                out,
-                "rule_id,rule_title,level,author,eventID,eventTime,awsRegion,fields"
-            )?;
+            let mut w = csv_writer(out);
+            w.write_record([
+                "rule_id",
+                "rule_title",
+                "level",
+                "author",
+                "eventID",
+                "eventTime",
+                "awsRegion",
+                "fields",
+            ])?;
             for d in r.detections {
                 let rule = &r.rules[d.rule];
                 let fields: Map<String, Value> = d.fields.iter().cloned().collect();
-                let cells = [
+                w.write_record([
                     &rule.id,
                     &rule.title,
                     &rule.level,
@@ -101,18 +108,9 @@ pub fn write(out: &mut dyn Write, format: Format, r: &DetectReport<'_>) -> io::R
                     &d.event_time,
                     &d.aws_region,
                     &Value::Object(fields).to_string(),
-                ];
-                writeln!(
-                    out,
-                    "{}",
-                    cells
-                        .iter()
-                        .map(|c| csv_field(c))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )?;
+                ])?;
             }
-            Ok(())
+            w.flush()
         }
         Format::Table => write_table(out, r),
     }

@@ -29,6 +29,8 @@ pub enum Format {
     Csv,
 }
 
+use std::io::Write;
+
 /// Format a count with thousands separators (`12,345`).
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -42,13 +44,13 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Quote a CSV field when needed (RFC 4180).
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+/// A CSV writer on `out`: a field is quoted only when it must be (it holds a comma, a quote or a
+/// line break; quotes inside are doubled, RFC 4180); records end with `\n`. Every CSV report
+/// writes through this, then calls `flush`.
+pub fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
 }
 
 #[cfg(test)]
@@ -63,8 +65,15 @@ mod tests {
 
     #[test]
     fn csv_quoting() {
-        assert_eq!(super::csv_field("a"), "a");
-        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
-        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        let mut buf = Vec::new();
+        let mut w = super::csv_writer(&mut buf);
+        w.write_record(["a", "a,b", "say \"hi\"", "two\nlines", "cr\r", ""])
+            .unwrap();
+        w.flush().unwrap();
+        drop(w);
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "a,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\n"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use crate::policy::{Class, Exclusion, Reason, RegionDecision, RegionPolicy, Shortfall, Suspicion};
-use crate::report::{Format, table, thousands};
+use crate::report::{Format, csv_writer, table, thousands};
 
 /// A region's reason in words, as the review table, the CSV and the JSON `reason` show it.
 pub fn reason_text(d: &RegionDecision) -> String {
@@ -113,32 +113,44 @@ pub fn write(out: &mut dyn Write, format: Format, policy: &RegionPolicy) -> io::
             Ok(())
         }
         Format::Csv => {
-            writeln!(
-                out,
-                "region,class,decision,pinned,events,share_pct,active_days,principals,first_seen,last_seen,all_events,global_events,in_catalogue,opt_in,reason"
-            )?;
+            let mut w = csv_writer(out);
+            w.write_record([
+                "region",
+                "class",
+                "decision",
+                "pinned",
+                "events",
+                "share_pct",
+                "active_days",
+                "principals",
+                "first_seen",
+                "last_seen",
+                "all_events",
+                "global_events",
+                "in_catalogue",
+                "opt_in",
+                "reason",
+            ])?;
             for d in &policy.regions {
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{:.4},{},{},{},{},{},{},{},{},{}",
-                    d.region,
-                    d.class,
-                    d.decision,
-                    d.pinned,
-                    d.events,
-                    d.share_pct,
-                    d.active_days,
-                    d.principals,
+                w.write_record([
+                    d.region.clone(),
+                    d.class.to_string(),
+                    d.decision.to_string(),
+                    d.pinned.to_string(),
+                    d.events.to_string(),
+                    format!("{:.4}", d.share_pct),
+                    d.active_days.to_string(),
+                    d.principals.to_string(),
                     d.first_seen.map(|x| x.to_string()).unwrap_or_default(),
                     d.last_seen.map(|x| x.to_string()).unwrap_or_default(),
-                    d.all_events,
-                    d.global_events,
-                    d.in_catalogue,
-                    d.opt_in,
-                    crate::report::csv_field(&reason_text(d))
-                )?;
+                    d.all_events.to_string(),
+                    d.global_events.to_string(),
+                    d.in_catalogue.to_string(),
+                    d.opt_in.to_string(),
+                    reason_text(d),
+                ])?;
             }
-            Ok(())
+            w.flush()
         }
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::baseline::{InputStats, ProfileRow, frame::pct};
 use crate::regions;
-use crate::report::{Format, csv_field, table, thousands};
+use crate::report::{Format, csv_writer, table, thousands};
 use crate::window::Window;
 
 /// Everything the profile report shows.
@@ -114,23 +114,19 @@ pub fn write(out: &mut dyn Write, format: Format, report: &ProfileReport<'_>) ->
 }
 
 fn write_csv(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()> {
+    let mut w = csv_writer(out);
     for (i, row) in report.rows.iter().enumerate() {
         let fields = row_fields(report.by, row);
         if i == 0 {
-            let names: Vec<String> = fields.iter().map(|(k, _)| csv_field(k)).collect();
-            writeln!(out, "{}", names.join(","))?;
+            w.write_record(fields.iter().map(|(k, _)| k))?;
         }
-        let cells: Vec<String> = fields
-            .iter()
-            .map(|(_, v)| match v {
-                Value::String(s) => csv_field(s),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            })
-            .collect();
-        writeln!(out, "{}", cells.join(","))?;
+        w.write_record(fields.iter().map(|(_, v)| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }))?;
     }
-    Ok(())
+    w.flush()
 }
 
 fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()> {

@@ -8,17 +8,25 @@ use crate::policy::RegionPolicy;
 use crate::rewrite::{self, RegionMode};
 use crate::tune::{Rule, RuleSource, TuneConfig, Tuned};
 
-/// The change as a unified diff, from what the target holds now to what it should hold.
+/// The change as a unified diff, from what the target holds now (or the rule, for a target that
+/// does not exist yet) to what it should hold.
 pub fn diff(out: &mut dyn Write, cfg: &TuneConfig, rule: &Rule, tuned: &Tuned) -> io::Result<()> {
-    let name = match (cfg.target_path(), &cfg.rule) {
-        (Some(p), _) => p.display().to_string(),
-        (None, RuleSource::File(p)) => p.display().to_string(),
-        (None, RuleSource::Seed) => rule.name.clone(),
+    let rule_name = match &cfg.rule {
+        RuleSource::File(p) => p.display().to_string(),
+        RuleSource::Seed => rule.name.clone(),
+    };
+    let target = cfg
+        .target_path()
+        .map_or_else(|| rule_name.clone(), |p| p.display().to_string());
+    let old = if tuned.current_is_target {
+        &target
+    } else {
+        &rule_name
     };
     write!(
         out,
         "{}",
-        rewrite::unified_diff(&tuned.current, &tuned.text, &name, &name)
+        rewrite::unified_diff(&tuned.current, &tuned.text, old, &target)
     )
 }
 

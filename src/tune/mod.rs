@@ -165,6 +165,9 @@ pub struct Tuned {
     pub text: String,
     /// The target is out of date (or missing).
     pub changed: bool,
+    /// `current` is the target file's text (false: the rule's own, as the target does not exist
+    /// yet or is the rule itself or standard output).
+    pub current_is_target: bool,
 }
 
 /// Why a rule could not be tuned or written.
@@ -247,6 +250,7 @@ pub fn prepare(
         Target::File(path) => std::fs::read_to_string(path).ok(),
         Target::Stdout | Target::InPlace => Some(rule.text.clone()),
     };
+    let current_is_target = matches!(cfg.target, Target::File(_)) && existing.is_some();
     let (current, text, changed) = match existing {
         // Only the provenance and `modified:` differ (a newer baseline that decides the same):
         // the target is up to date and stays byte-identical.
@@ -261,6 +265,7 @@ pub fn prepare(
         current,
         text,
         changed,
+        current_is_target,
     })
 }
 

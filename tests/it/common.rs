@@ -39,3 +39,77 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 pub fn trailtune() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("trailtune").expect("binary built")
 }
+
+/// The small synth corpus the snapshot tests read, generated once per test process by the real
+/// binary, with a saved baseline (`baseline.json`), a tuned rule (`tuned.yml`) and an older
+/// state (`state.json`, the first 20 days) beside `AWSLogs/`. Commands run in this folder with
+/// relative paths, so no temporary path reaches their output.
+#[allow(dead_code)]
+pub fn snapshot_corpus() -> &'static std::path::Path {
+    static CORPUS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("trailtune-snapshots-")
+            .tempdir()
+            .expect("temp dir")
+            .keep();
+        let steps: [&[&str]; 4] = [
+            &SNAPSHOT_SYNTH,
+            &[
+                "profile",
+                "--no-progress",
+                "--save",
+                "baseline.json",
+                "AWSLogs",
+            ],
+            &[
+                "profile",
+                "--no-progress",
+                "--until",
+                "2025-03-20",
+                "--save",
+                "state.json",
+                "AWSLogs",
+            ],
+            &[
+                "tune",
+                "--baseline",
+                "baseline.json",
+                "--date",
+                "2025-04-01",
+                "-o",
+                "tuned.yml",
+            ],
+        ];
+        for args in steps {
+            let out = trailtune()
+                .current_dir(&dir)
+                .args(args)
+                .output()
+                .expect("run trailtune");
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "trailtune {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        dir
+    })
+}
+
+/// The arguments that make the snapshot corpus (30 days, 2 accounts, small).
+const SNAPSHOT_SYNTH: [&str; 13] = [
+    "synth",
+    "--out",
+    ".",
+    "--days",
+    "30",
+    "--accounts",
+    "2",
+    "--end",
+    "2025-03-31",
+    "--events-per-day",
+    "30",
+    "--seed",
+    "3",
+];

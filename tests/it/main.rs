@@ -9,6 +9,8 @@ mod athena_sql;
 mod common;
 /// `trailtune detect` end to end: formats, exit statuses, rule errors, the seed rule over real logs.
 mod detect;
+/// The README and user-guide examples (`console` blocks) run against the binary.
+mod docs;
 /// The pipeline on a synth corpus: tune, detect vs ground truth, run, demo, rebaseline.
 mod pipeline;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
@@ -19,6 +21,8 @@ mod regression;
 mod rewrite;
 /// Sigma engine adapter: conformance table, engine defects, SigmaHQ rules over real CloudTrail, seed rule.
 mod sigma;
+/// Snapshots (insta) of every output contract: each report in each format, over a small synth corpus.
+mod snapshots;
 /// `trailtune synth`: the generated corpus re-read independently and checked against its ground
 /// truth, the S3 layout, and determinism.
 mod synth;
