@@ -22,7 +22,7 @@ pub struct Detection {
     pub aws_region: String,
     /// `recipientAccountId`.
     pub account: String,
-    /// `userIdentity.arn` (else `invokedBy`, else `principalId`).
+    /// The caller as the policy and the profile name it ([`crate::event::Event::principal`]).
     pub principal: String,
     /// `(field, value)` for each entry of the rule's `fields:` (null when absent).
     pub fields: Vec<(String, Value)>,
@@ -53,15 +53,6 @@ fn text(event: &Value, key: &str) -> String {
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
     }
-}
-
-fn principal(event: &Value) -> String {
-    let id = event.get("userIdentity");
-    ["arn", "invokedBy", "principalId"]
-        .iter()
-        .find_map(|k| id.and_then(|i| i.get(*k)).and_then(Value::as_str))
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Evaluate one source.
@@ -127,7 +118,9 @@ pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> O
                 event_time: text(&event, "eventTime"),
                 aws_region: text(&event, "awsRegion"),
                 account: text(&event, "recipientAccountId"),
-                principal: principal(&event),
+                principal: crate::event::Event::parse(record.json.get())
+                    .map(|e| e.principal().into_owned())
+                    .unwrap_or_else(|_| crate::event::UNKNOWN_PRINCIPAL.to_string()),
                 fields,
                 source: name.clone(),
                 location: record.location,
@@ -206,4 +199,42 @@ pub fn run(
     all.problems
         .ignore(Ignored::DuplicateEvent, before - all.detections.len());
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::sigma::LoadOptions;
+
+    #[test]
+    fn hits_name_the_caller_as_the_policy_does() {
+        // The backtest counts callers the way the allowlist does: a role, not each session.
+        let rules = RuleSet::load_str(
+            "title: t\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: X\n  condition: s\n",
+            Path::new("t.yml"),
+            &LoadOptions::default(),
+        )
+        .rules;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("e.json");
+        let event = |session: &str, id: &str| {
+            format!(
+                r#"{{"eventID":"{id}","eventName":"X","eventTime":"2025-03-01T00:00:00Z","awsRegion":"ap-east-1","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/{session}","sessionContext":{{"sessionIssuer":{{"arn":"arn:aws:iam::1:role/R"}}}}}}}}"#
+            )
+        };
+        std::fs::write(
+            &file,
+            format!("{}\n{}\n", event("alice", "1"), event("bob", "2")),
+        )
+        .unwrap();
+        let out = run(&rules, &[Source::file(file)], None, false, &()).unwrap();
+        let callers: Vec<&str> = out
+            .detections
+            .iter()
+            .map(|d| d.principal.as_str())
+            .collect();
+        assert_eq!(callers, ["arn:aws:iam::1:role/R", "arn:aws:iam::1:role/R"]);
+    }
 }

@@ -41,10 +41,6 @@ impl Drift {
     pub fn allowlist_changed(&self) -> bool {
         !self.newly_allowed.is_empty() || !self.no_longer_allowed.is_empty()
     }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Drift::default()
-    }
 }
 
 /// Compare. `before` is `None` on the first run (everything counts as new).

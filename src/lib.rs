@@ -31,23 +31,23 @@
 //! | [`report`] | results | tables, JSON, NDJSON, CSV on `impl Write` | decide anything |
 //! | [`commands`] | CLI values | stage configs, exit status | print directly |
 
-pub mod athena;
-pub mod atomic;
+pub(crate) mod athena;
+pub(crate) mod atomic;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
-pub mod config;
-pub mod detect;
-pub mod drift;
-pub mod event;
+pub(crate) mod config;
+pub(crate) mod detect;
+pub(crate) mod drift;
+pub(crate) mod event;
 pub mod exit;
-pub mod input;
-pub mod pipeline;
-pub mod policy;
+pub(crate) mod input;
+pub(crate) mod pipeline;
+pub(crate) mod policy;
 pub mod regions;
-pub mod report;
+pub(crate) mod report;
 pub mod rewrite;
 pub mod sigma;
 pub mod synth;
-pub mod tune;
+pub(crate) mod tune;
 pub mod window;

@@ -35,7 +35,6 @@ pub trait Steps {
 /// What the job produced.
 #[derive(Debug)]
 pub struct RunOutcome {
-    pub tuned: Tuned,
     pub detections: Vec<Detection>,
     /// Some input was skipped (while learning or during the backtest).
     pub skipped_input: bool,
@@ -121,7 +120,6 @@ pub fn run(
     .map_err(InputError::Strict)?;
     steps.backtested(loaded.rules.rules(), &outcome.detections)?;
     Ok(RunOutcome {
-        tuned,
         detections: outcome.detections,
         skipped_input: !learned.problems.is_empty() || !outcome.problems.is_empty(),
     })

@@ -44,6 +44,8 @@ WITH events AS (
     NULLIF(useridentity.principalid, '') AS principal_id,
     NULLIF(useridentity.invokedby, '') AS invoked_by,
     NULLIF(useridentity.accountid, '') AS identity_account,
+    NULLIF(useridentity.username, '') AS user_name,
+    NULLIF(useridentity.onbehalfof.userid, '') AS on_behalf_of_user,
     NULLIF(useridentity.sessioncontext.sessionissuer.arn, '') AS issuer_arn
   FROM {table}
   WHERE {partition}
@@ -61,6 +63,9 @@ keyed AS (
         THEN concat('aws-account:', identity_account)
       WHEN issuer_arn IS NOT NULL THEN issuer_arn
       WHEN arn IS NOT NULL THEN regexp_replace(arn, '^(.*?:assumed-role/[^/]*)/.*$', '$1')
+      WHEN identity_type IN ('Unknown', 'IdentityCenterUser')
+        AND COALESCE(user_name, on_behalf_of_user) IS NOT NULL
+        THEN concat('identity-center:', COALESCE(user_name, on_behalf_of_user))
       ELSE COALESCE(principal_id, invoked_by, '{UNKNOWN_PRINCIPAL}')
     END AS principal,
     CASE

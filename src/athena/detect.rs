@@ -16,12 +16,8 @@ use crate::sigma::{
 };
 
 /// The detection query for a Sigma rule: its `fields` (plus `eventtime`, `awsregion`, `eventid`)
-/// of every event its detection matches, oldest first.
-pub fn detect_sql(rule_yaml: &str, table: &str) -> Result<String, AthenaError> {
-    detect_sql_with_days(rule_yaml, table, None)
-}
-
-/// [`detect_sql`] with optional partition pruning to the last `days` days.
+/// of every event its detection matches, oldest first; with `days`, only the partitions of the
+/// last `days` days are read.
 pub fn detect_sql_with_days(
     rule_yaml: &str,
     table: &str,
@@ -547,6 +543,10 @@ impl Translate<'_> {
 
 #[cfg(test)]
 mod tests {
+    fn detect_sql(rule_yaml: &str, table: &str) -> Result<String, AthenaError> {
+        super::detect_sql_with_days(rule_yaml, table, None)
+    }
+
     use super::*;
 
     const SEED: &str = include_str!("../data/aws_unusual_region.yml");

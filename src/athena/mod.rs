@@ -7,14 +7,14 @@
 //! |---|---|
 //! | `mod.rs` | [`AthenaError`], table-name checks and quoting, SQL literals, the partition filter |
 //! | `baseline.rs` | [`baseline_sql`]: the aggregate rows `trailtune profile` folds, computed in Athena |
-//! | `detect.rs` | [`detect_sql`]: a rule's detection as a `WHERE` clause; untranslatable features are errors |
+//! | `detect.rs` | [`detect_sql_with_days`]: a rule's detection as a `WHERE` clause; untranslatable features are errors |
 //! | `cloudtrail_table.sql` | [`CLOUDTRAIL_TABLE_DDL_EXAMPLE`], the table both queries expect (no header comment: it is printed as is, and Athena's DDL parser is stricter about comments than its query parser) |
 
 mod baseline;
 mod detect;
 
 pub use baseline::baseline_sql;
-pub use detect::{detect_sql, detect_sql_with_days};
+pub use detect::detect_sql_with_days;
 
 /// The CloudTrail table the generated SQL expects: the column layout of the AWS documentation
 /// ("Creating the table for CloudTrail logs in Athena using partition projection"), partitioned by

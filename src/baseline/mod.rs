@@ -4,16 +4,17 @@
 //! re-baselining read instead of the logs. It never holds events: each file is folded on its own
 //! and only counts survive.
 
-pub mod aggregate;
-pub mod csv;
-pub mod dedup;
-pub mod file;
-pub mod frame;
-pub mod learn;
-pub mod state;
+pub(crate) mod aggregate;
+pub(crate) mod csv;
+pub(crate) mod dedup;
+pub(crate) mod file;
+pub(crate) mod frame;
+pub(crate) mod learn;
+pub(crate) mod state;
 
-pub use aggregate::{Aggregates, Folded, InputStats, fold_all};
-pub use csv::{CsvError, from_athena_csv};
+pub(crate) use aggregate::fold_all;
+pub use aggregate::{Aggregates, InputStats};
+pub(crate) use csv::{CsvError, from_athena_csv};
 pub use file::{Baseline, BaselineError, Review};
-pub use frame::{ProfileRow, cols, frame, profile};
-pub use learn::{BaselineSource, LearnError, Learned, learn};
+pub(crate) use frame::{ProfileRow, cols, frame, profile};
+pub(crate) use learn::{BaselineSource, LearnError, Learned, learn};

@@ -141,8 +141,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
 pub struct SessionIssuer<'a> {
     #[serde(borrow, default)]
     pub arn: Text<'a>,
-    #[serde(borrow, default, rename = "userName")]
-    pub user_name: Text<'a>,
+}
+
+/// `userIdentity.onBehalfOf`: the IAM Identity Center user a call was made for.
+#[derive(Debug, Default, Deserialize)]
+pub struct OnBehalfOf<'a> {
+    #[serde(borrow, default, rename = "userId")]
+    pub user_id: Text<'a>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -165,6 +170,8 @@ pub struct Identity<'a> {
     pub account_id: Text<'a>,
     #[serde(borrow, default, rename = "userName")]
     pub user_name: Text<'a>,
+    #[serde(borrow, default, rename = "onBehalfOf")]
+    pub on_behalf_of: Lenient<OnBehalfOf<'a>>,
     #[serde(borrow, default, rename = "sessionContext")]
     pub session_context: Lenient<SessionContext<'a>>,
 }
@@ -299,8 +306,11 @@ impl<'a> Event<'a> {
         }
     }
 
-    /// A stable name for the caller: the role ARN for assumed roles (session name stripped),
-    /// the ARN for users and root, the invoking service for AWS services.
+    /// A stable name for the caller, the one definition every stage counts by (policy, profile,
+    /// backtest): the role ARN for assumed roles (session name stripped), the ARN for users and
+    /// root, the invoking service for AWS services, `aws-account:<id>` for a caller from another
+    /// account, `identity-center:<userName>` for an IAM Identity Center (SSO) user, whose
+    /// principalId changes with every session.
     pub fn principal(&self) -> Cow<'_, str> {
         let Some(id) = self.user_identity.as_ref() else {
             return Cow::Borrowed(UNKNOWN_PRINCIPAL);
@@ -325,6 +335,14 @@ impl<'a> Event<'a> {
         }
         if let Some(arn) = id.arn.get() {
             return strip_session(arn);
+        }
+        if matches!(id.kind.get(), Some("Unknown" | "IdentityCenterUser"))
+            && let Some(user) = id
+                .user_name
+                .get()
+                .or_else(|| id.on_behalf_of.as_ref().and_then(|o| o.user_id.get()))
+        {
+            return Cow::Owned(format!("identity-center:{user}"));
         }
         id.principal_id
             .get()
@@ -446,6 +464,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ev.principal(), "aws-account:222");
+        // IAM Identity Center: one person, whatever the session's principalId.
+        for session in ["d-9067642ac7.a1", "d-9067642ac7.b2"] {
+            let text = format!(
+                r#"{{"userIdentity":{{"type":"Unknown","principalId":"{session}","accountId":"1","userName":"alice"}}}}"#
+            );
+            let ev = Event::parse(&text).unwrap();
+            assert_eq!(ev.principal(), "identity-center:alice");
+        }
+        let ev = Event::parse(
+            r#"{"userIdentity":{"type":"IdentityCenterUser","principalId":"d-1.x","onBehalfOf":{"userId":"u-42"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(ev.principal(), "identity-center:u-42");
     }
 
     #[test]

@@ -580,7 +580,7 @@ mod tests {
             rand_suffix()
         ));
         std::fs::write(&dir, bytes).unwrap();
-        let source = Source::file(dir.clone(), bytes.len() as u64);
+        let source = Source::file(dir.clone());
         let mut seen = Vec::new();
         let outcome = read_records(&source, &mut |r| {
             let v: serde_json::Value = serde_json::from_str(r.json.get()).unwrap();

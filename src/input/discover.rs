@@ -146,7 +146,7 @@ fn push_file(found: &mut Discovery, path: PathBuf, meta: &std::fs::Metadata) {
         *found.ignored.entry(Ignored::DuplicateFile).or_insert(0) += 1;
         return;
     }
-    found.sources.push(Source::file(path, meta.len()));
+    found.sources.push(Source::file(path));
 }
 
 /// What identifies a file whatever path reaches it (device and inode), where the platform says.
@@ -255,12 +255,9 @@ mod tests {
                 .iter()
                 .map(|d| {
                     let (y, m, dd) = (&d[0..4], &d[5..7], &d[8..10]);
-                    Source::file(
-                        PathBuf::from(format!(
-                            "AWSLogs/1/CloudTrail/us-east-1/{y}/{m}/{dd}/f.json.gz"
-                        )),
-                        1,
-                    )
+                    Source::file(PathBuf::from(format!(
+                        "AWSLogs/1/CloudTrail/us-east-1/{y}/{m}/{dd}/f.json.gz"
+                    )))
                 })
                 .collect(),
             ..Discovery::default()

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-pub use decode::{RawRecord, read_records};
-pub use log::{PROBLEMS_SHOWN, ProblemLog, Progress};
+pub use decode::read_records;
+pub use log::{ProblemLog, Progress};
 
 use rayon::prelude::*;
 
@@ -105,19 +105,16 @@ pub enum SourceKind {
 #[derive(Debug, Clone)]
 pub struct Source {
     pub kind: SourceKind,
-    /// Size on disk (0 for stdin).
-    pub size: u64,
     /// The delivery date in an S3-layout path (`.../CloudTrail/<region>/YYYY/MM/DD/<file>`).
     pub path_date: Option<NaiveDate>,
 }
 
 impl Source {
     /// A file source with its S3-layout date, if any.
-    pub fn file(path: PathBuf, size: u64) -> Source {
+    pub fn file(path: PathBuf) -> Source {
         let path_date = discover::s3_path_date(&path);
         Source {
             kind: SourceKind::File(path),
-            size,
             path_date,
         }
     }
@@ -125,7 +122,6 @@ impl Source {
     pub fn stdin() -> Source {
         Source {
             kind: SourceKind::Stdin,
-            size: 0,
             path_date: None,
         }
     }

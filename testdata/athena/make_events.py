@@ -106,6 +106,14 @@ ev(6, 1, "eu-west-1", userIdentity=user("x"), eventTime="2025-03-07T01:30:00+02:
 ev(6, 1, "eu-west-1", userIdentity=user("x"), eventTime="2025-03-06T23:59:59.123456Z")
 ev(6, 1, "eu-west-1", userIdentity=user("x"), eventTime="2025-03-06 08:00:00")
 ev(6, 1, "eu-west-1", userIdentity=user("y"), errorCode="Client.UnauthorizedOperation")
+# IAM Identity Center: a principalId per session, the person in userName (or onBehalfOf.userId).
+for session in ("a1", "b2"):
+    ev(6, 1, "eu-west-1", source="sso.amazonaws.com", name="ListAccounts",
+       userIdentity={"type": "Unknown", "principalId": f"d-9067642ac7.{session}",
+                     "accountId": "111122223333", "userName": "alice@example.com"})
+ev(6, 1, "eu-west-1", source="sso.amazonaws.com", name="ListAccountRoles",
+   userIdentity={"type": "IdentityCenterUser", "principalId": "d-9067642ac7.c3", "accountId": "111122223333",
+                 "onBehalfOf": {"userId": "u-42", "identityStoreArn": "arn:aws:identitystore::111122223333:identitystore/d-9067642ac7"}})
 
 with open("testdata/athena/events.ndjson", "w") as f:
     for e in out:

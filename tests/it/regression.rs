@@ -767,3 +767,31 @@ fn duplicates_are_counted_once_and_said() {
         "one alert"
     );
 }
+
+#[test]
+fn identity_center_users_are_one_principal_each() {
+    // IAM Identity Center sign-ins carry a new principalId per session: 3 sessions, 1 person.
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<String> = ["a1", "b2", "c3"]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                r#"{{"eventTime":"2025-03-01T10:0{i}:00Z","awsRegion":"us-east-1","eventID":"sso-{i}","eventSource":"sso.amazonaws.com","eventName":"ListAccounts","userIdentity":{{"type":"Unknown","principalId":"d-9067642ac7.{s}","accountId":"111122223333","userName":"alice@example.com"}}}}"#
+            )
+        })
+        .collect();
+    let file = dir.path().join("sso.json");
+    std::fs::write(&file, format!("{{\"Records\":[{}]}}", records.join(","))).unwrap();
+    let out = trailtune()
+        .args(["profile", "--by", "principal", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{json}");
+    assert_eq!(rows[0]["principal"], "identity-center:alice@example.com");
+    assert_eq!(rows[0]["events"], 3);
+}
