@@ -68,6 +68,7 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         let rule = Rule::read(&tune_cfg.rule)?;
         let tuned = tune::prepare(&rule, &merged, &after, tune_cfg)?;
         tune::write(&rule, &tuned, &after, tune_cfg)?;
+        report::tune::warnings(&mut err, &tuned)?;
         let mut out = std::io::stdout().lock();
         if tune_cfg.diff {
             report::tune::diff(&mut out, tune_cfg, &rule, &tuned)?;

@@ -27,6 +27,9 @@ pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::
     for e in &loaded.errors {
         writeln!(out, "trailtune: rule skipped: {e}")?;
     }
+    for w in &loaded.warnings {
+        writeln!(out, "trailtune: rule warning: {w}")?;
+    }
     if !loaded.skipped_logsource.is_empty() {
         writeln!(
             out,

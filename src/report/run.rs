@@ -80,6 +80,7 @@ impl<W: Write> Steps for Printer<W> {
         if let Some(path) = written {
             writeln!(self.out, "(written to {})", path.display())?;
         }
+        report::tune::warnings(&mut io::stderr().lock(), tuned)?;
         self.out.flush()
     }
 

@@ -30,12 +30,21 @@ pub fn diff(out: &mut dyn Write, cfg: &TuneConfig, rule: &Rule, tuned: &Tuned) -
     )
 }
 
+/// The rule's metadata warnings, once (the rule is tuned and loads anyway).
+pub fn warnings(out: &mut dyn Write, tuned: &Tuned) -> io::Result<()> {
+    for w in &tuned.warnings {
+        writeln!(out, "trailtune: rule warning: {w}")?;
+    }
+    Ok(())
+}
+
 pub fn summary(
     out: &mut dyn Write,
     policy: &RegionPolicy,
     tuned: &Tuned,
     check: bool,
 ) -> io::Result<()> {
+    warnings(out, tuned)?;
     let (what, n) = match &tuned.plan.regions {
         RegionMode::Denylist(r) => ("unusual regions listed in awsRegion", r.len()),
         RegionMode::Allowlist(r) => ("allowed regions in filter_baseline_regions", r.len()),

@@ -30,6 +30,7 @@ pub(super) struct Pending {
     rules: Vec<(SigmaRule, PathBuf)>,
     filters: Vec<(FilterRule, PathBuf)>,
     errors: Vec<LoadError>,
+    warnings: Vec<LoadError>,
     skipped_logsource: Vec<(PathBuf, String)>,
 }
 
@@ -192,14 +193,17 @@ fn take_collection(
     let parsed_something = !collection.is_empty();
     for message in &collection.errors {
         // A message next to a parsed document is a metadata warning: the rule still loads.
-        let problem = if parsed_something {
-            Problem::Metadata(message.clone())
+        if parsed_something {
+            let problem = Problem::Metadata(message.clone());
+            pending
+                .warnings
+                .push(LoadError::new(origin, name.clone(), &problem));
         } else {
-            Problem::Parse(message.clone())
-        };
-        pending
-            .errors
-            .push(LoadError::new(origin, name.clone(), &problem));
+            let problem = Problem::Parse(message.clone());
+            pending
+                .errors
+                .push(LoadError::new(origin, name.clone(), &problem));
+        }
     }
     for correlation in &collection.correlations {
         let title = Some(correlation.title.clone())
@@ -248,6 +252,7 @@ fn compile(pending: Pending) -> Loaded {
         rules,
         filters,
         mut errors,
+        warnings,
         skipped_logsource,
     } = pending;
     let mut engine = Engine::new();
@@ -301,6 +306,7 @@ fn compile(pending: Pending) -> Loaded {
     Loaded {
         rules: RuleSet { engine, infos },
         errors,
+        warnings,
         skipped_logsource,
     }
 }

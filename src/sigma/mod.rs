@@ -75,6 +75,9 @@ pub struct Loaded {
     pub rules: RuleSet,
     /// One entry per problem (several per rule when it has several), in reading order.
     pub errors: Vec<LoadError>,
+    /// Problems in a rule's metadata (an unknown `level`, a bad `status`, ...): reported, but
+    /// the rule is loaded and runs.
+    pub warnings: Vec<LoadError>,
     /// `(file, title)` of each rule skipped for its logsource (see [`LoadOptions::all_logsources`]).
     pub skipped_logsource: Vec<(PathBuf, String)>,
 }

@@ -168,6 +168,8 @@ pub struct Tuned {
     /// `current` is the target file's text (false: the rule's own, as the target does not exist
     /// yet or is the rule itself or standard output).
     pub current_is_target: bool,
+    /// Warnings about the rule's metadata (an unknown `level`, ...): the rule loads anyway.
+    pub warnings: Vec<String>,
 }
 
 /// Why a rule could not be tuned or written.
@@ -245,7 +247,7 @@ pub fn prepare(
         return Err(TuneError::InPlaceNeedsFile);
     }
     let plan = plan(policy, baseline, cfg.mode, cfg.date, &rule.name)?;
-    let rewritten = apply(&rule.text, &plan, &rule.name)?;
+    let (rewritten, warnings) = apply(&rule.text, &plan, &rule.name)?;
     let existing = match &cfg.target {
         Target::File(path) => std::fs::read_to_string(path).ok(),
         Target::Stdout | Target::InPlace => Some(rule.text.clone()),
@@ -266,11 +268,13 @@ pub fn prepare(
         text,
         changed,
         current_is_target,
+        warnings,
     })
 }
 
-/// Apply the plan to the rule text and check that the result loads in our engine.
-fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<String, TuneError> {
+/// Apply the plan to the rule text and check that the result loads in our engine; returns the
+/// text and the warnings about its metadata.
+fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<(String, Vec<String>), TuneError> {
     let mut names: Vec<String> = plan.filters.iter().map(|f| f.name.clone()).collect();
     if matches!(plan.regions, RegionMode::Allowlist(_)) {
         names.push(rewrite::BASELINE_FILTER.to_string());
@@ -291,7 +295,12 @@ fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<String, TuneErr
             reason: e.to_string(),
         });
     }
-    Ok(rewritten.text)
+    let warnings = loaded
+        .warnings
+        .iter()
+        .map(|w| format!("{rule_name}: {}", w.reason))
+        .collect();
+    Ok((rewritten.text, warnings))
 }
 
 /// Refuse a condition that would pull the managed filters into its own selections: `them`, or a

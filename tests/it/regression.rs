@@ -795,3 +795,37 @@ fn identity_center_users_are_one_principal_each() {
     assert_eq!(rows[0]["principal"], "identity-center:alice@example.com");
     assert_eq!(rows[0]["events"], 3);
 }
+
+#[test]
+fn rule_metadata_warnings_are_warnings_not_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("rule.yml");
+    let text = std::fs::read_to_string(seed())
+        .unwrap()
+        .replace("level: medium", "level: super");
+    assert!(
+        text.contains("level: super"),
+        "the seed has a level to spoil"
+    );
+    std::fs::write(&rule, &text).unwrap();
+    let out = trailtune()
+        .args(["tune", "--date", "2026-11-28", "--rule"])
+        .arg(&rule)
+        .arg("--baseline")
+        .arg(&crate::pipeline::corpus().baseline)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("rule warning").count(), 1, "{stderr}");
+    let out = trailtune()
+        .args(["detect", "--rule"])
+        .arg(&rule)
+        .arg(good_logs())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("rule skipped"), "{stderr}");
+    assert!(stderr.contains("rule warning"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "ran clean: {stderr}");
+}

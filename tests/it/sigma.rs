@@ -1242,12 +1242,13 @@ fn metadata_warning_is_reported_and_rule_still_loads() {
     let loaded = RuleSet::load_str(&text, Path::new("w.yml"), &opts());
     assert_eq!(loaded.rules.len(), 1);
     assert_eq!(loaded.rules.rules()[0].level, "");
-    assert_eq!(loaded.errors.len(), 1);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.warnings.len(), 1);
     assert!(
-        loaded.errors[0].reason.contains("severe")
-            && loaded.errors[0].reason.contains("loaded anyway"),
+        loaded.warnings[0].reason.contains("severe")
+            && loaded.warnings[0].reason.contains("loaded anyway"),
         "{}",
-        loaded.errors[0]
+        loaded.warnings[0]
     );
 }
 
