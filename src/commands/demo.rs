@@ -63,10 +63,7 @@ pub fn run(args: DemoArgs) -> Result<Status> {
             ..TuneConfig::new(today)
         },
     };
-    let mut printer = report::run::Printer {
-        out: std::io::stdout().lock(),
-        narrate: true,
-    };
+    let mut printer = report::run::Printer::new(std::io::stdout().lock(), true, false);
     let outcome = pipeline::run(&run, &mut printer, &())?;
     drop(printer);
 

@@ -9,13 +9,12 @@ use crate::cli::RunArgs;
 use crate::exit::Status;
 use crate::pipeline::{self, RunConfig};
 use crate::report;
+use crate::tune::Target;
 
 pub fn run(args: RunArgs) -> Result<Status> {
     let cfg = RunConfig::try_from(args)?;
-    let mut printer = report::run::Printer {
-        out: std::io::stdout().lock(),
-        narrate: false,
-    };
+    let print_rule = cfg.tune.target == Target::Stdout && !cfg.tune.check;
+    let mut printer = report::run::Printer::new(std::io::stdout().lock(), false, print_rule);
     let bar = report::progress::Bar::new(0, cfg.input.progress);
     let outcome = pipeline::run(&cfg, &mut printer, &bar).map_err(|e| match e {
         pipeline::RunError::Learn(e) => report::problems::before_error(e).into(),

@@ -20,6 +20,21 @@ pub struct Printer<W: Write> {
     pub out: W,
     /// Explain each step in a sentence (demo).
     pub narrate: bool,
+    /// Print the tuned rule itself at the end (it goes to no file).
+    pub print_rule: bool,
+    /// The tuned rule, kept from step 3 for the end.
+    rule: Option<String>,
+}
+
+impl<W: Write> Printer<W> {
+    pub fn new(out: W, narrate: bool, print_rule: bool) -> Printer<W> {
+        Printer {
+            out,
+            narrate,
+            print_rule,
+            rule: None,
+        }
+    }
 }
 
 impl<W: Write> Printer<W> {
@@ -81,6 +96,9 @@ impl<W: Write> Steps for Printer<W> {
             writeln!(self.out, "(written to {})", path.display())?;
         }
         report::tune::warnings(&mut io::stderr().lock(), tuned)?;
+        if self.print_rule {
+            self.rule = Some(tuned.text.clone());
+        }
         self.out.flush()
     }
 
@@ -91,6 +109,13 @@ impl<W: Write> Steps for Printer<W> {
             "Before deploying, replay the tuned rule over the baseline window: every hit below is an alert you would have received.",
         )?;
         report::backtest::write(&mut self.out, rules, detections)?;
+        if let Some(rule) = self.rule.take() {
+            writeln!(
+                self.out,
+                "\n== 5. The tuned rule (written to no file: give -o FILE to write it)"
+            )?;
+            self.out.write_all(rule.as_bytes())?;
+        }
         self.out.flush()
     }
 }

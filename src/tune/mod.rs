@@ -212,6 +212,8 @@ pub enum TuneError {
     },
     #[error("tuning {rule}: the tuned rule does not load in the engine: {reason}")]
     DoesNotLoad { rule: String, reason: String },
+    #[error("the rule's region condition cannot be tuned safely ({key}): {why}")]
+    RegionKey { key: String, why: String },
     #[error("--in-place needs --rule FILE (the embedded seed rule cannot be rewritten in place)")]
     InPlaceNeedsFile,
     #[error("writing {}: {source}", path.display())]
@@ -253,6 +255,10 @@ pub fn prepare(
         Target::Stdout | Target::InPlace => Some(rule.text.clone()),
     };
     let current_is_target = matches!(cfg.target, Target::File(_)) && existing.is_some();
+    let mut warnings = warnings;
+    if let Some(current) = &existing {
+        warnings.extend(dropped_filter_values(current, &plan));
+    }
     let (current, text, changed) = match existing {
         // Only the provenance and `modified:` differ (a newer baseline that decides the same):
         // the target is up to date and stays byte-identical.
@@ -280,6 +286,7 @@ fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<(String, Vec<St
         names.push(rewrite::BASELINE_FILTER.to_string());
     }
     check_condition(text, &names)?;
+    check_region_keys(text, &plan.selection)?;
     let rewritten = rewrite::apply(text, plan).map_err(|source| TuneError::Rewrite {
         rule: rule_name.to_string(),
         source,
@@ -301,6 +308,140 @@ fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<(String, Vec<St
         .map(|w| format!("{rule_name}: {}", w.reason))
         .collect();
     Ok((rewritten.text, warnings))
+}
+
+/// Values a managed filter of `current` holds that the plan's version of it drops (a sweeper
+/// gone, a global service no longer seen, or a hand edit: trailtune owns these filters and does
+/// not keep hand edits in them, so it says what goes).
+fn dropped_filter_values(current: &str, plan: &TunePlan) -> Vec<String> {
+    let value: serde_yaml::Value = serde_yaml::from_str(current).unwrap_or_default();
+    let Some(detection) = value.get("detection") else {
+        return Vec::new();
+    };
+    let strings = |v: &serde_yaml::Value| -> Vec<String> {
+        match v {
+            serde_yaml::Value::Sequence(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            serde_yaml::Value::String(s) => vec![s.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let mut notes = Vec::new();
+    for name in rewrite::MANAGED_FILTERS {
+        let Some(old) = detection.get(name).and_then(|f| f.as_mapping()) else {
+            continue;
+        };
+        let new: Vec<&(String, Vec<String>)> = plan
+            .filters
+            .iter()
+            .filter(|f| f.name == name)
+            .flat_map(|f| f.fields.iter())
+            .collect();
+        let allowlist = match (&plan.regions, name) {
+            (RegionMode::Allowlist(r), rewrite::BASELINE_FILTER) => Some(r),
+            _ => None,
+        };
+        for (field, values) in old {
+            let Some(field) = field.as_str() else {
+                continue;
+            };
+            let kept: Vec<&String> = match allowlist {
+                Some(regions) => regions.iter().collect(),
+                None => new
+                    .iter()
+                    .filter(|(f, _)| f == field)
+                    .flat_map(|(_, v)| v.iter())
+                    .collect(),
+            };
+            let dropped: Vec<String> = strings(values)
+                .into_iter()
+                .filter(|v| !kept.contains(&v))
+                .collect();
+            if !dropped.is_empty() {
+                notes.push(format!(
+                    "{name}.{field} no longer holds {} (trailtune rewrites its own filters; keep exceptions of your own in a selection of your own)",
+                    dropped.join(", ")
+                ));
+            }
+        }
+    }
+    notes
+}
+
+/// The field a selection key matches (`awsRegion|contains` -> `awsRegion`) and its modifiers.
+fn split_key(key: &str) -> (&str, Vec<&str>) {
+    let mut parts = key.split('|');
+    let field = parts.next().unwrap_or_default();
+    (field, parts.collect())
+}
+
+/// Refuse a rule whose region condition tuning cannot rewrite safely: `awsRegion` in another
+/// selection too (it would go on firing on the home regions), `|all` (a list every value of which
+/// must match: never true for a list of regions), `|expand` (a placeholder, filled by a pySigma
+/// pipeline: `--emit-placeholder` writes that pipeline instead).
+fn check_region_keys(text: &str, selection: &str) -> Result<(), TuneError> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
+    let Some(detection) = value.get("detection").and_then(|d| d.as_mapping()) else {
+        return Ok(());
+    };
+    let keys_of = |v: &serde_yaml::Value| -> Vec<String> {
+        let maps: Vec<&serde_yaml::Mapping> = match v {
+            serde_yaml::Value::Mapping(m) => vec![m],
+            serde_yaml::Value::Sequence(items) => {
+                items.iter().filter_map(|i| i.as_mapping()).collect()
+            }
+            _ => Vec::new(),
+        };
+        maps.iter()
+            .flat_map(|m| m.keys())
+            .filter_map(|k| k.as_str())
+            .filter(|k| split_key(k).0 == "awsRegion")
+            .map(str::to_string)
+            .collect()
+    };
+    let mut others = Vec::new();
+    for (name, body) in detection {
+        let Some(name) = name.as_str() else { continue };
+        if name == "condition" || rewrite::MANAGED_FILTERS.contains(&name) {
+            continue;
+        }
+        let keys = keys_of(body);
+        if name == selection {
+            for key in &keys {
+                let (_, modifiers) = split_key(key);
+                if modifiers.contains(&"expand") {
+                    return Err(TuneError::RegionKey {
+                        key: key.clone(),
+                        why: "its values are a placeholder filled by a pySigma pipeline; keep the rule as it is and \
+                              write that pipeline with --emit-placeholder FILE (vars: unusual_regions)"
+                            .into(),
+                    });
+                }
+                if modifiers.contains(&"all") {
+                    return Err(TuneError::RegionKey {
+                        key: key.clone(),
+                        why: "with |all every listed region would have to match one event, so a list of regions never \
+                              matches; remove |all, then tune again"
+                            .into(),
+                    });
+                }
+            }
+        } else if !keys.is_empty() {
+            others.push(name.to_string());
+        }
+    }
+    if !others.is_empty() {
+        return Err(TuneError::RegionKey {
+            key: format!("awsRegion in {}", others.join(", ")),
+            why: format!(
+                "tuning rewrites the region list of '{selection}' only, and these selections would go on matching \
+                 the organization's own regions; move their region condition into '{selection}' (or drop it), then tune again"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Refuse a condition that would pull the managed filters into its own selections: `them`, or a

@@ -829,3 +829,99 @@ fn rule_metadata_warnings_are_warnings_not_refusals() {
     assert!(stderr.contains("rule warning"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "ran clean: {stderr}");
 }
+
+#[test]
+fn run_without_an_output_file_prints_the_tuned_rule() {
+    let out = trailtune()
+        .args(["run", "--no-progress", "--date", "2026-11-28"])
+        .arg(crate::pipeline::corpus().dir.join("AWSLogs"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rule = stdout
+        .split("== 5. The tuned rule")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no tuned rule in the output:\n{stdout}"));
+    assert!(rule.contains("# trailtune: tuned by trailtune"), "{rule}");
+    assert!(rule.contains("title: AWS API Calls from Unusual Geographic Region"));
+}
+
+#[test]
+fn tune_refuses_region_conditions_it_cannot_rewrite_safely() {
+    let base = &crate::pipeline::corpus().baseline;
+    let seed_text = std::fs::read_to_string(seed()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tune = |text: &str| {
+        let rule = dir.path().join("rule.yml");
+        std::fs::write(&rule, text).unwrap();
+        trailtune()
+            .args(["tune", "--date", "2026-11-28", "--rule"])
+            .arg(&rule)
+            .arg("--baseline")
+            .arg(base)
+            .output()
+            .unwrap()
+    };
+    let second_selection = seed_text.replacen(
+        "  condition:",
+        "  selection_more:\n    awsRegion:\n      - 'eu-west-1'\n  condition:",
+        1,
+    );
+    for (text, needle) in [
+        (second_selection, "selection_more"),
+        (
+            seed_text.replacen("awsRegion:", "awsRegion|contains|all:", 1),
+            "|all",
+        ),
+        (
+            seed_text.replacen("awsRegion:", "awsRegion|expand:", 1),
+            "--emit-placeholder",
+        ),
+    ] {
+        assert_ne!(text, seed_text);
+        let out = tune(&text);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{needle}: {stderr}");
+        assert!(
+            stderr.contains("cannot be tuned safely") && stderr.contains(needle),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn hand_edits_inside_managed_filters_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("rule.yml");
+    std::fs::copy(seed(), &rule).unwrap();
+    let tune = |extra: &[&str]| {
+        trailtune()
+            .args(["tune", "--date", "2026-11-28", "--in-place", "--rule"])
+            .arg(&rule)
+            .arg("--baseline")
+            .arg(&crate::pipeline::corpus().baseline)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(tune(&[]).status.code(), Some(1));
+    let tuned = std::fs::read_to_string(&rule).unwrap();
+    assert!(tuned.contains("filter_sweepers:"), "{tuned}");
+    // A person adds an exception inside trailtune's own filter.
+    let edited = tuned.replacen(
+        "    userIdentity.arn|startswith:\n",
+        "    userIdentity.arn|startswith:\n      - 'arn:aws:sts::1:assumed-role/MyScanner/'\n",
+        1,
+    );
+    assert_ne!(edited, tuned, "{tuned}");
+    std::fs::write(&rule, &edited).unwrap();
+    let out = tune(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "filter_sweepers.userIdentity.arn|startswith no longer holds arn:aws:sts::1:assumed-role/MyScanner/"
+        ),
+        "{stderr}"
+    );
+}
