@@ -393,6 +393,12 @@ pub struct RebaselineArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "paths")]
     pub baseline_csv: Option<PathBuf>,
 
+    /// Let new logs replace a day of an account and region even when they hold fewer of its
+    /// events than the state (by default the state's counts are kept and the day is reported:
+    /// fewer events usually means the day was read only in part).
+    #[arg(long)]
+    pub replace_partial_days: bool,
+
     /// Forget days older than this, counted back from the newest event.
     #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_DAYS)))]
     pub forget_after: u32,

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use crate::baseline::state::MergeOptions;
 use crate::baseline::{BaselineSource, cols};
 use crate::cli;
 use crate::input::InputConfig;
@@ -93,8 +94,8 @@ pub struct Rebaseline {
     pub state: PathBuf,
     /// The new logs or Athena result to merge, if any.
     pub newer: Option<BaselineSource>,
-    /// Days kept, counted back from the newest event.
-    pub keep_days: u32,
+    /// Days kept, and whether partly read days replace the state's.
+    pub merge: MergeOptions,
     pub policy: PolicyConfig,
     /// The rule to keep up to date, when `--rule` or `-o` is given.
     pub tune: Option<TuneConfig>,
@@ -391,7 +392,10 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
             check: args.output.check,
             state: args.state,
             newer,
-            keep_days: days("--forget-after", args.forget_after)?,
+            merge: MergeOptions {
+                keep_days: days("--forget-after", args.forget_after)?,
+                replace_partial_days: args.replace_partial_days,
+            },
             format: args.format.into(),
         })
     }

@@ -168,32 +168,66 @@ impl Aggregates {
     /// Fold newer logs into a saved state, idempotently: for every (day, account, region) the
     /// newer logs cover, their counts replace the state's (CloudTrail delivers one file series
     /// per account, region and day, so a re-read day is complete, and reading the same logs
-    /// twice changes nothing). The newer logs' first day is the exception: it may hold only the
-    /// previous day's late deliveries (a file just after midnight, in the next day's folder), so
-    /// there each key keeps the larger of the two counts. Returns how many slices were replaced.
-    pub fn replace_slices(&mut self, newer: &Aggregates) -> usize {
-        use std::collections::HashSet;
+    /// twice changes nothing). Two exceptions keep what the state knows:
+    ///
+    /// * the newer logs' first day may hold only the previous day's late deliveries (a file just
+    ///   after midnight, in the next day's folder), so there each key keeps the larger count;
+    /// * a later day with fewer events in the newer logs than in the state was read only in part
+    ///   (a folder copied half-way, a prefix too narrow): the state's counts are kept and the
+    ///   slice is reported, unless `replace_partial` says the newer logs are right.
+    pub fn replace_slices(&mut self, newer: &Aggregates, replace_partial: bool) -> SliceMerge {
+        use std::collections::HashMap;
+        let mut merge = SliceMerge::default();
         let Some((first_day, _)) = newer.days() else {
-            return 0;
+            return merge;
         };
-        let slices: HashSet<(NaiveDate, &str, &str)> = newer
-            .counts
-            .keys()
-            .filter(|k| k.day != first_day)
-            .map(|k| {
-                (
+        let totals = |agg: &Aggregates| {
+            let mut t: HashMap<(NaiveDate, String, String), u64> = HashMap::new();
+            for (k, n) in &agg.counts {
+                let key = (
                     k.day,
-                    newer.strings.name(k.account),
-                    newer.strings.name(k.region),
-                )
-            })
-            .collect();
+                    agg.strings.name(k.account).to_string(),
+                    agg.strings.name(k.region).to_string(),
+                );
+                *t.entry(key).or_insert(0) += n;
+            }
+            t
+        };
+        let old_totals = totals(self);
+        let mut replace = std::collections::HashSet::new();
+        let mut kept = std::collections::HashSet::new();
+        for (slice, new) in totals(newer) {
+            if slice.0 == first_day {
+                continue;
+            }
+            let old = old_totals.get(&slice).copied().unwrap_or(0);
+            if new < old && !replace_partial {
+                merge.partial.push(PartialSlice {
+                    day: slice.0,
+                    account: slice.1.clone(),
+                    region: slice.2.clone(),
+                    state: old,
+                    new,
+                });
+                kept.insert(slice);
+            } else {
+                replace.insert(slice);
+            }
+        }
+        merge
+            .partial
+            .sort_by(|a, b| (a.day, &a.account, &a.region).cmp(&(b.day, &b.account, &b.region)));
         let strings = &self.strings;
         self.counts.retain(|k, _| {
-            !slices.contains(&(k.day, strings.name(k.account), strings.name(k.region)))
+            !replace.contains(&(
+                k.day,
+                strings.name(k.account).to_string(),
+                strings.name(k.region).to_string(),
+            ))
         });
-        let replaced = slices.len();
+        merge.replaced = replace.len();
         for row in newer.rows() {
+            let slice = (row.day, row.account.to_string(), row.region.to_string());
             if row.day == first_day {
                 let before = self.count_of(&row);
                 if row.events > before {
@@ -202,11 +236,11 @@ impl Aggregates {
                         ..row
                     });
                 }
-            } else {
+            } else if !kept.contains(&slice) {
                 self.add(&row);
             }
         }
-        replaced
+        merge
     }
 
     /// The count of exactly this key (0 when absent).
@@ -247,6 +281,27 @@ impl Aggregates {
         });
         dropped
     }
+}
+
+/// What folding newer logs into a state did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SliceMerge {
+    /// (day, account, region) slices whose counts the newer logs replaced.
+    pub replaced: usize,
+    /// Slices the newer logs hold fewer events of than the state: kept as they were.
+    pub partial: Vec<PartialSlice>,
+}
+
+/// A day of an account and region that newer logs cover only in part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialSlice {
+    pub day: NaiveDate,
+    pub account: String,
+    pub region: String,
+    /// Events the state holds.
+    pub state: u64,
+    /// Events the newer logs hold.
+    pub new: u64,
 }
 
 /// Counts about the input, for the summary and the JSON `input` object.
@@ -296,7 +351,7 @@ mod tests {
         newer.add(&row("2025-01-01", "eu-west-1", 1)); // late deliveries of a day already held
         newer.add(&row("2025-01-02", "eu-west-1", 7)); // the complete day
         newer.add(&row("2025-01-03", "us-east-2", 1));
-        assert_eq!(state.replace_slices(&newer), 2);
+        assert_eq!(state.replace_slices(&newer, false).replaced, 2);
         assert_eq!(
             state.total_events(),
             5 + 7 + 1,
@@ -307,13 +362,41 @@ mod tests {
             .into_iter()
             .map(|r| (r.day, r.region.to_string(), r.events))
             .collect::<Vec<_>>();
-        state.replace_slices(&newer);
+        state.replace_slices(&newer, false);
         let after = state
             .rows()
             .into_iter()
             .map(|r| (r.day, r.region.to_string(), r.events))
             .collect::<Vec<_>>();
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_day_read_in_part_keeps_the_state_and_is_reported() {
+        let mut state = Aggregates::default();
+        state.add(&row("2025-01-01", "eu-west-1", 5));
+        state.add(&row("2025-01-05", "eu-west-1", 164));
+        let mut newer = Aggregates::default();
+        newer.add(&row("2025-01-04", "eu-west-1", 3));
+        newer.add(&row("2025-01-05", "eu-west-1", 1)); // one file of the day, re-read
+        let merge = state.clone().replace_slices(&newer, false);
+        assert_eq!(
+            merge.partial,
+            [PartialSlice {
+                day: "2025-01-05".parse().unwrap(),
+                account: "1".into(),
+                region: "eu-west-1".into(),
+                state: 164,
+                new: 1
+            }]
+        );
+        let mut kept = state.clone();
+        kept.replace_slices(&newer, false);
+        assert_eq!(kept.total_events(), 5 + 3 + 164);
+        let mut replaced = state.clone();
+        let merge = replaced.replace_slices(&newer, true);
+        assert!(merge.partial.is_empty());
+        assert_eq!(replaced.total_events(), 5 + 3 + 1);
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use super::aggregate::PartialSlice;
 use super::{Baseline, InputStats};
 use crate::window::Window;
 
@@ -17,20 +18,34 @@ pub enum StateError {
     NoEvents,
 }
 
+/// How to merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeOptions {
+    /// Days kept, counted back from the newest day.
+    pub keep_days: u32,
+    /// Newer logs replace a day even when they hold fewer of its events than the state.
+    pub replace_partial_days: bool,
+}
+
 /// The state after merging `newer` into `old` (either may be absent, not both), keeping the
-/// `keep_days` days that end on the newest day, with the review decisions given now recorded.
+/// `keep_days` days that end on the newest day, with the review decisions given now recorded;
+/// and the days the newer logs covered only in part.
 pub fn merge(
     old: Option<&Baseline>,
     newer: Option<&Baseline>,
-    keep_days: u32,
+    opts: MergeOptions,
     approve: &BTreeSet<String>,
     reject: &BTreeSet<String>,
-) -> Result<Baseline, StateError> {
+) -> Result<(Baseline, Vec<PartialSlice>), StateError> {
+    let mut partial = Vec::new();
     let mut merged = match (old, newer) {
         (None, None) => return Err(StateError::NoState),
         (Some(o), Some(n)) => {
             let mut merged = o.clone();
-            merged.aggregates.replace_slices(&n.aggregates);
+            partial = merged
+                .aggregates
+                .replace_slices(&n.aggregates, opts.replace_partial_days)
+                .partial;
             merged
         }
         (Some(o), None) => o.clone(),
@@ -39,7 +54,7 @@ pub fn merge(
     let Some((_, newest)) = merged.aggregates.days() else {
         return Err(StateError::NoEvents);
     };
-    merged.window = Window::ending(newest, keep_days);
+    merged.window = Window::ending(newest, opts.keep_days);
     merged
         .aggregates
         .retain_window(merged.window.since, merged.window.until);
@@ -52,5 +67,5 @@ pub fn merge(
     }
     // Review decisions persist; a fresh one overrides an older opposite one.
     merged.review.record(approve, reject);
-    Ok(merged)
+    Ok((merged, partial))
 }

@@ -35,14 +35,15 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
     if let Some(n) = &newer {
         report::problems::learned(&mut err, n)?;
     }
-    let mut merged = baseline::state::merge(
+    let (mut merged, partial) = baseline::state::merge(
         old.as_ref(),
         newer.as_ref().map(|n| &n.baseline),
-        cfg.keep_days,
+        cfg.merge,
         &cfg.policy.approve,
         &cfg.policy.reject,
     )
     .with_context(|| cfg.state.display().to_string())?;
+    report::notes::partial_days(&mut err, &partial)?;
 
     // The old allowlist as it stood (its own review decisions, not this run's), and the new one.
     let before = match &old {

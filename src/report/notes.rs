@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::baseline::Baseline;
+use crate::baseline::aggregate::PartialSlice;
 
 pub fn baseline_saved(out: &mut dyn Write, path: &Path, baseline: &Baseline) -> io::Result<()> {
     writeln!(
@@ -40,4 +41,37 @@ pub fn state(
     } else {
         writeln!(out, "trailtune: state unchanged ({})", path.display())
     }
+}
+
+/// How many partly read days to name before only counting them.
+const PARTIAL_SHOWN: usize = 5;
+
+/// Days the new logs covered only in part: the state's counts were kept.
+pub fn partial_days(out: &mut dyn Write, partial: &[PartialSlice]) -> io::Result<()> {
+    if partial.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<String> = partial
+        .iter()
+        .take(PARTIAL_SHOWN)
+        .map(|p| {
+            format!(
+                "{} {} {} ({} events in the new logs, {} in the state)",
+                p.day, p.account, p.region, p.new, p.state
+            )
+        })
+        .collect();
+    let more = partial.len().saturating_sub(PARTIAL_SHOWN);
+    writeln!(
+        out,
+        "trailtune: warning: the new logs hold fewer events than the state for {} day(s) of an account and region, \
+         read only in part?: {}{}; kept the state's counts (--replace-partial-days takes the new ones)",
+        partial.len(),
+        named.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }

@@ -925,3 +925,67 @@ fn hand_edits_inside_managed_filters_are_reported() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_day_read_only_in_part_does_not_replace_the_states_counts() {
+    // Re-reading a day from a folder copied half-way used to replace its counts (164 -> 1).
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_without_rule(dir.path());
+    let logs = crate::pipeline::corpus().dir.join("AWSLogs");
+    let account = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let days = account.join("CloudTrail/eu-west-1/2025/06");
+    let partial = dir.path().join("partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    for (day, take) in [("20", usize::MAX), ("21", 1)] {
+        let mut files: Vec<_> = std::fs::read_dir(days.join(day))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(
+            files.len() > 1,
+            "the corpus has several files on 2025-06-{day}"
+        );
+        for f in files.iter().take(take) {
+            std::fs::copy(f, partial.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let before = trailtune::baseline::Baseline::load(&state).unwrap();
+    let out = trailtune()
+        .args(["rebaseline", "--no-progress", "--state"])
+        .arg(&state)
+        .arg(&partial)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("hold fewer events than the state for 1 day(s)")
+            && stderr.contains("2025-06-21"),
+        "{stderr}"
+    );
+    let after = trailtune::baseline::Baseline::load(&state).unwrap();
+    assert_eq!(
+        after.aggregates.total_events(),
+        before.aggregates.total_events(),
+        "nothing lost"
+    );
+    // Told otherwise, the new logs win.
+    let out = trailtune()
+        .args([
+            "rebaseline",
+            "--no-progress",
+            "--replace-partial-days",
+            "--state",
+        ])
+        .arg(&state)
+        .arg(&partial)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("fewer events"));
+    let replaced = trailtune::baseline::Baseline::load(&state).unwrap();
+    assert!(replaced.aggregates.total_events() < before.aggregates.total_events());
+}
