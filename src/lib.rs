@@ -31,6 +31,10 @@
 //! | [`report`] | results | tables, JSON, NDJSON, CSV on `impl Write` | decide anything |
 //! | [`commands`] | CLI values | stage configs, exit status | print directly |
 
+// The documentation is built with `--document-private-items` (it documents the stages, most of
+// which are private to the crate), so links from the crate page to them resolve.
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub(crate) mod athena;
 pub(crate) mod atomic;
 pub mod baseline;

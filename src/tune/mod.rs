@@ -4,12 +4,12 @@
 //! hold, what it holds now, and whether they differ in substance. The decision "is the rule up
 //! to date?" is always made from the rule's text, never from how the allowlist moved, so a rule
 //! tuned from other flags, another state or never tuned at all is rewritten (or reported by
-//! `--check`). [`write`] then writes the target and the portable artefacts atomically. It prints
+//! `--check`). [`write()`] then writes the target and the portable artefacts atomically. It prints
 //! nothing (the diff and the summary are `report/`'s).
 //!
 //! | file | what |
 //! |---|---|
-//! | `mod.rs` | configuration, [`prepare`], [`write`], errors |
+//! | `mod.rs` | configuration, [`prepare`], [`write()`], errors |
 //! | `plan.rs` | the policy as a [`TunePlan`]: region list, managed filters, provenance |
 //! | `artefacts.rs` | the Sigma meta-filter and the pySigma placeholder pipeline |
 
