@@ -193,6 +193,12 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "REGION", value_delimiter = ',')]
     pub reject: Vec<String>,
 
+    /// Accept codes in --allow/--deny/--approve/--reject that the region catalogue does not know
+    /// (a region launched after this build, or an odd code seen in the logs). Without it an
+    /// unknown code is refused with the nearest known ones suggested.
+    #[arg(long)]
+    pub accept_unknown_regions: bool,
+
     /// Quarantine regions first seen within this many days of the window's end.
     #[arg(long, value_name = "DAYS", default_value_t = defaults::QUARANTINE_DAYS)]
     pub quarantine_days: u32,

@@ -32,7 +32,10 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
-    #[error("{flag} {code:?}: not a region code of the catalogue (botocore {botocore}){}", suggest(.suggestions))]
+    #[error(
+        "{flag} {code:?}: not a region code of the catalogue (botocore {botocore}){}; --accept-unknown-regions takes it as it is",
+        suggest(.suggestions)
+    )]
     UnknownRegion {
         flag: &'static str,
         code: String,
@@ -187,8 +190,12 @@ fn days(flag: &'static str, value: u32) -> Result<u32, ConfigError> {
 }
 
 /// Region codes as given (repeatable, comma-separated): trimmed, lower-cased, checked against
-/// the catalogue.
-fn regions(flag: &'static str, values: &[String]) -> Result<BTreeSet<String>, ConfigError> {
+/// the catalogue unless `accept_unknown`.
+fn regions(
+    flag: &'static str,
+    values: &[String],
+    accept_unknown: bool,
+) -> Result<BTreeSet<String>, ConfigError> {
     let cat = regions::catalogue();
     let mut out = BTreeSet::new();
     for raw in values {
@@ -196,7 +203,7 @@ fn regions(flag: &'static str, values: &[String]) -> Result<BTreeSet<String>, Co
         if code.is_empty() {
             continue;
         }
-        if !cat.contains(&code) {
+        if !cat.contains(&code) && !accept_unknown {
             return Err(ConfigError::UnknownRegion {
                 flag,
                 suggestions: nearest(&code, cat.regions().map(|r| r.code.as_str())),
@@ -253,10 +260,10 @@ pub fn policy(args: &cli::PolicyArgs) -> Result<PolicyConfig, ConfigError> {
         min_share_pct: percent("--min-share", args.min_share, false)?,
         min_days: days("--min-days", args.min_days)?,
         min_principals: args.min_principals,
-        allow: regions("--allow", &args.allow)?,
-        deny: regions("--deny", &args.deny)?,
-        approve: regions("--approve", &args.approve)?,
-        reject: regions("--reject", &args.reject)?,
+        allow: regions("--allow", &args.allow, args.accept_unknown_regions)?,
+        deny: regions("--deny", &args.deny, args.accept_unknown_regions)?,
+        approve: regions("--approve", &args.approve, args.accept_unknown_regions)?,
+        reject: regions("--reject", &args.reject, args.accept_unknown_regions)?,
         quarantine_days: days("--quarantine-days", args.quarantine_days)?,
         min_history_days: days("--min-history", args.min_history)?,
         sweeper_region_pct: percent("--sweeper-regions", args.sweeper_regions, true)?,
