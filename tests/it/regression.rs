@@ -989,3 +989,55 @@ fn a_day_read_only_in_part_does_not_replace_the_states_counts() {
     let replaced = trailtune::baseline::Baseline::load(&state).unwrap();
     assert!(replaced.aggregates.total_events() < before.aggregates.total_events());
 }
+
+#[test]
+fn fourteen_days_of_logs_never_put_the_home_regions_in_the_rule() {
+    // Exactly --min-history days with every default used to quarantine every region (all "first
+    // seen within 14 days") and list the organization's own regions in the rule.
+    let dir = tempfile::tempdir().unwrap();
+    let out = trailtune()
+        .args([
+            "synth",
+            "--days",
+            "14",
+            "--accounts",
+            "1",
+            "--events-per-day",
+            "60",
+            "--end",
+            "2025-06-30",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = trailtune()
+        .args([
+            "tune",
+            "--no-progress",
+            "--date",
+            "2026-11-28",
+            "--mode",
+            "allowlist",
+        ])
+        .arg(dir.path().join("AWSLogs"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ground-truth.json")).unwrap())
+            .unwrap();
+    let rule = String::from_utf8_lossy(&out.stdout);
+    let allowed = rule
+        .lines()
+        .find(|l| l.contains("# trailtune: allowlist ("))
+        .unwrap_or_else(|| panic!("{rule}"));
+    for account in truth["config"]["accounts"].as_array().unwrap() {
+        for home in account["home_regions"].as_array().unwrap() {
+            let home = home.as_str().unwrap();
+            assert!(allowed.contains(home), "{home} is allowed: {allowed}");
+        }
+    }
+}
