@@ -14,6 +14,7 @@ use walkdir::WalkDir;
 use std::collections::{BTreeMap, HashSet};
 
 use super::{Ignored, Problem, ProblemKind, Source};
+use crate::window;
 
 /// The window known before reading, for pruning files by their S3 path date.
 #[derive(Debug, Clone, Copy, Default)]
@@ -212,12 +213,9 @@ fn prune(found: &mut Discovery, opts: &DiscoverOptions) {
     let upper = opts.until.and_then(|u| u.checked_add_days(Days::new(1)));
     let lower = match (opts.since, opts.until, opts.days) {
         (Some(since), _, _) => Some(since),
-        (None, Some(until), Some(days)) => {
-            until.checked_sub_days(Days::new(u64::from(days.max(1)) - 1))
-        }
-        (None, None, Some(days)) => {
-            newest.and_then(|n| n.checked_sub_days(Days::new(u64::from(days))))
-        }
+        (None, Some(until), Some(days)) => Some(window::first_day(until, days)),
+        // One day more than the window: the newest event may be a day before its file's date.
+        (None, None, Some(days)) => newest.map(|n| window::first_day(n, days.saturating_add(1))),
         _ => None,
     };
     let before = found.sources.len();
