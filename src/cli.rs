@@ -43,7 +43,7 @@ pub enum Command {
     /// Generate a realistic 90-day corpus and run the whole pipeline on it, explaining each step.
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
-    /// Merge new logs into a saved state, report drift, rewrite the rule only when the allowlist changed.
+    /// Merge new logs into a saved state, report drift, and rewrite the rule when it is out of date.
     #[command(after_help = REBASELINE_EXAMPLES)]
     Rebaseline(RebaselineArgs),
     /// Write a deterministic, realistic CloudTrail corpus in the S3 layout (for tests, demos, benchmarks).
@@ -571,8 +571,11 @@ Examples:
   trailtune rebaseline --state state.json --format json new-logs/ | jq .newly_allowed
 
 New logs replace the state's counts for each (day, account, region) they cover, so re-reading the
-same logs changes nothing. Days older than --forget-after are dropped. Exit status 1: the rule was
-rewritten (with --rule/-o), or the allowlist changed (without).";
+same logs changes nothing; a day the new logs hold fewer events of keeps the state's counts (and
+is reported) unless --replace-partial-days. Days older than --forget-after are dropped. With
+--rule/-o the rule is tuned from the state and today's flags and compared with its target, as
+`tune --check` does. Exit status 1: the rule was rewritten or would be (--check), or, without a
+rule, the allowlist changed.";
 
 const SYNTH_EXAMPLES: &str = "\
 Examples:
