@@ -59,6 +59,20 @@ Exit status:
   3  ran, some input was skipped (see the summary on stderr), nothing to report
   4  ran, some input was skipped, something to report";
 
+/// The error and its causes on one line, each said once (a stage's message often quotes its
+/// cause already).
+pub fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 /// A write to a closed pipe (`trailtune ... | head`) is a clean exit, not an error.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {

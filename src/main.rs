@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Ok(status) => status.into(),
         Err(err) if trailtune::exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("trailtune: error: {err:#}");
+            eprintln!("trailtune: error: {}", trailtune::exit::message(&err));
             trailtune::exit::Status::Fatal.into()
         }
     }

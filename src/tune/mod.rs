@@ -135,7 +135,7 @@ impl Rule {
                 name: SEED_RULE_NAME.to_string(),
             }),
             RuleSource::File(path) => Ok(Rule {
-                text: std::fs::read_to_string(path).map_err(|source| TuneError::ReadRule {
+                text: crate::atomic::read_capped(path).map_err(|source| TuneError::ReadRule {
                     path: path.clone(),
                     source,
                 })?,
@@ -251,7 +251,12 @@ pub fn prepare(
     let plan = plan(policy, baseline, cfg.mode, cfg.date, &rule.name)?;
     let (rewritten, warnings) = apply(&rule.text, &plan, &rule.name)?;
     let existing = match &cfg.target {
-        Target::File(path) => std::fs::read_to_string(path).ok(),
+        Target::File(path) => {
+            crate::atomic::read_back(path).map_err(|source| TuneError::Write {
+                path: path.clone(),
+                source,
+            })?
+        }
         Target::Stdout | Target::InPlace => Some(rule.text.clone()),
     };
     let current_is_target = matches!(cfg.target, Target::File(_)) && existing.is_some();
@@ -499,7 +504,8 @@ pub fn write(
         })
     };
     if let Some(path) = cfg.target_path() {
-        let on_disk = std::fs::read_to_string(path).is_ok_and(|t| t == tuned.text);
+        let on_disk =
+            crate::atomic::read_back(path).is_ok_and(|t| t.as_deref() == Some(&tuned.text));
         if !on_disk {
             put(path, &tuned.text)?;
         }

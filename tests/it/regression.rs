@@ -1041,3 +1041,60 @@ fn fourteen_days_of_logs_never_put_the_home_regions_in_the_rule() {
         }
     }
 }
+
+#[test]
+fn outputs_never_replace_devices_or_links_and_never_read_them_whole() {
+    let base = &crate::pipeline::corpus().baseline;
+    let dir = tempfile::tempdir().unwrap();
+    // -o /dev/null is written through, never replaced by a regular file (as root it used to be).
+    let out = trailtune()
+        .args([
+            "tune",
+            "--date",
+            "2026-11-28",
+            "-o",
+            "/dev/null",
+            "--baseline",
+        ])
+        .arg(base)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!std::fs::metadata("/dev/null").unwrap().is_file());
+    // A rule file that never ends is refused, not read into memory.
+    let out = trailtune()
+        .args(["tune", "--rule", "/dev/zero", "--baseline"])
+        .arg(base)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // A symlinked target: the file it points to is updated, the link stays.
+    let real = dir.path().join("real.yml");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("tuned.yml");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = trailtune()
+        .args(["tune", "--date", "2026-11-28", "-o"])
+        .arg(&link)
+        .arg("--baseline")
+        .arg(base)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .unwrap()
+            .contains("# trailtune:")
+    );
+}
