@@ -142,13 +142,14 @@ pub struct ProfileArgs {
 /// Where the baseline comes from: a saved baseline file, or logs read now.
 #[derive(Debug, Args, Clone, Default)]
 pub struct BaselineSourceArgs {
-    /// Read a baseline saved by `profile --save` (or `rebaseline`) instead of logs.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths"])]
+    /// Read a baseline saved by `profile --save` (or `rebaseline`) instead of logs (its window
+    /// is the one it was saved with: --since/--until/--days apply to logs only).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "since", "until", "days"])]
     pub baseline: Option<PathBuf>,
 
     /// Read the CSV result of the Athena baseline query (`trailtune athena baseline-sql`)
     /// instead of logs; its window runs from its first to its last day.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "baseline"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "baseline", "since", "until", "days"])]
     pub baseline_csv: Option<PathBuf>,
 
     #[command(flatten)]

@@ -342,11 +342,12 @@ impl RegionPolicy {
     }
 
     /// Catalogue regions of the baseline's partition(s) outside the allowlist, sorted: the
-    /// seed rule's Step 3 list.
+    /// seed rule's Step 3 list; plus every code a person pinned as unusual (`--deny`,
+    /// `--reject`), known to the catalogue or not.
     pub fn unusual_catalogue_regions(&self) -> Vec<String> {
         self.regions
             .iter()
-            .filter(|d| d.decision != Decision::Allow && d.in_catalogue)
+            .filter(|d| d.decision != Decision::Allow && (d.in_catalogue || d.pinned))
             .map(|d| d.region.clone())
             .collect()
     }
@@ -488,6 +489,10 @@ impl Scope {
             .collect();
         codes.extend(evidence.all_by_region.keys().map(|r| r.to_string()));
         codes.extend(config.allow.iter().cloned());
+        // A pin on a code outside the baseline's partitions (a region launched after this
+        // build, another partition) is judged too, so a --deny reaches the rule.
+        codes.extend(config.deny.iter().cloned());
+        codes.extend(config.reject.iter().cloned());
         codes
     }
 }

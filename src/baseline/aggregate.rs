@@ -73,11 +73,18 @@ pub struct Aggregates {
 
 impl Aggregates {
     /// Add `events` to the key made of these values; returns the key.
+    /// Region codes are lower-cased (AWS writes them so; `US-WEST-2` from an edited log or
+    /// result is the same region, and Sigma matches it case-insensitively).
     pub fn add(&mut self, row: &Row<'_>) -> Key {
+        let region = if row.region.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.strings.intern(&row.region.to_ascii_lowercase())
+        } else {
+            self.strings.intern(row.region)
+        };
         let key = Key {
             day: row.day,
             account: self.strings.intern(row.account),
-            region: self.strings.intern(row.region),
+            region,
             event_source: self.strings.intern(row.event_source),
             identity_type: self.strings.intern(row.identity_type),
             principal: self.strings.intern(row.principal),
@@ -406,6 +413,15 @@ pub struct Folded {
     pub aggregates: Aggregates,
     pub problems: ProblemLog,
     pub stats: InputStats,
+}
+
+/// The most events a baseline may count in all (a million events a second for thirty years):
+/// a file claiming more is forged or corrupt, and refusing it keeps every sum far from overflow.
+pub const MAX_TOTAL_EVENTS: u64 = 1_000_000_000_000_000;
+
+/// Add a row's count to a running total, refusing a total past [`MAX_TOTAL_EVENTS`].
+pub fn checked_total(total: u64, events: u64) -> Option<u64> {
+    total.checked_add(events).filter(|t| *t <= MAX_TOTAL_EVENTS)
 }
 
 /// The latest day an event may carry: tomorrow (UTC), for clocks a little ahead. A later day is

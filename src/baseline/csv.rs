@@ -50,12 +50,20 @@ pub fn from_athena_csv(text: &str) -> Result<Baseline, CsvError> {
     }
     let mut aggregates = Aggregates::default();
     let latest = super::aggregate::latest_plausible_day();
+    let mut total = 0u64;
     for record in records {
         let (line, fields) = record?;
         if fields.len() == 1 && fields[0].is_empty() {
             continue; // blank line
         }
         let row = parse_row(&fields).map_err(|reason| CsvError { line, reason })?;
+        total = super::aggregate::checked_total(total, row.events).ok_or_else(|| CsvError {
+            line,
+            reason: format!(
+                "the count passes {} events: a forged or corrupt result; refusing the file",
+                super::aggregate::MAX_TOTAL_EVENTS
+            ),
+        })?;
         if row.day > latest {
             return Err(CsvError {
                 line,

@@ -252,9 +252,17 @@ impl Baseline {
             ));
         }
         let mut aggregates = Aggregates::default();
+        let mut total = 0u64;
         for (i, row) in doc.rows.iter().enumerate() {
             let parsed =
                 parse_row(row).ok_or_else(|| format!("row {} is malformed: {row}", i + 1))?;
+            total = super::aggregate::checked_total(total, parsed.events).ok_or_else(|| {
+                format!(
+                    "row {} brings the count past {} events: a forged or corrupt file; refusing it",
+                    i + 1,
+                    super::aggregate::MAX_TOTAL_EVENTS
+                )
+            })?;
             if parsed.day > latest {
                 return Err(format!(
                     "row {} is dated {} in the future (a bad clock or an edited file); refusing it",

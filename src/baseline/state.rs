@@ -16,6 +16,15 @@ pub enum StateError {
     NoState,
     #[error("the state holds no events")]
     NoEvents,
+    #[error(
+        "the new logs reach {newest}, so far past the state's last day {state_until} that every day of the state \
+         would be forgotten: a clock far ahead or a forged record? Refusing to replace the state (start a new one \
+         with another --state if this is right)"
+    )]
+    WouldForgetAll {
+        newest: chrono::NaiveDate,
+        state_until: chrono::NaiveDate,
+    },
 }
 
 /// How to merge.
@@ -55,6 +64,15 @@ pub fn merge(
         return Err(StateError::NoEvents);
     };
     merged.window = Window::ending(newest, opts.keep_days);
+    if let Some(o) = old
+        && let Some((_, state_until)) = o.aggregates.days()
+        && merged.window.since > state_until
+    {
+        return Err(StateError::WouldForgetAll {
+            newest,
+            state_until,
+        });
+    }
     merged
         .aggregates
         .retain_window(merged.window.since, merged.window.until);

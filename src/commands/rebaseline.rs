@@ -62,6 +62,18 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         newer.as_ref().map_or(&empty, |n| &n.baseline.aggregates),
     );
 
+    // The state first (never under --check, and only when its content changed, so a second run
+    // on the same logs is a no-op): the logs were read, and a rule that cannot be tuned yet
+    // (too little history, a refusal) must not throw them away. The rule is decided from its
+    // text against this state on every run, so nothing depends on the order.
+    let state_changed = old.as_ref().is_none_or(|o| o.to_json() != merged.to_json());
+    if state_changed && !cfg.check {
+        merged.created_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        merged.created_by = format!("trailtune {}", env!("CARGO_PKG_VERSION"));
+        merged.save(&cfg.state)?;
+    }
+    report::notes::state(&mut err, &cfg.state, &merged, state_changed, cfg.check)?;
+
     // The rule, decided from its text.
     let mut rule_changed = None;
     if let Some(tune_cfg) = &cfg.tune {
@@ -78,19 +90,9 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         }
         rule_changed = Some(tuned.changed);
     }
-    // The state is written after the rule (a failure above leaves the old state, so the next run
-    // sees the same drift again), never under --check, and only when its content changed (so a
-    // second run on the same logs is a no-op).
-    let state_changed = old.as_ref().is_none_or(|o| o.to_json() != merged.to_json());
-    if state_changed && !cfg.check {
-        merged.created_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        merged.created_by = format!("trailtune {}", env!("CARGO_PKG_VERSION"));
-        merged.save(&cfg.state)?;
-    }
     let mut out = std::io::stdout().lock();
     report::drift::write(&mut out, cfg.format, &drift, rule_changed, cfg.check)?;
     out.flush()?;
-    report::notes::state(&mut err, &cfg.state, &merged, state_changed, cfg.check)?;
     let found = rule_changed.unwrap_or(drift.allowlist_changed());
     let skipped = newer.as_ref().is_some_and(|n| !n.problems.is_empty());
     Ok(Status::from_flags(found, skipped))

@@ -46,6 +46,7 @@ pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -
         on_record,
         outcome: ReadOutcome::default(),
         line: None,
+        elements: 0,
         skip: 0,
     };
     let raw: Box<dyn Read> = match &source.kind {
@@ -81,7 +82,10 @@ struct Sink<'a> {
     outcome: ReadOutcome,
     /// The current line, when reading line by line.
     line: Option<usize>,
-    /// Records to pass over silently: already delivered before a switch to whole-document mode.
+    /// Elements of `Records` arrays (or bare arrays) handed to `record` so far.
+    elements: usize,
+    /// Elements to pass over silently: handed over already before a switch to whole-document
+    /// mode re-reads the value they belong to.
     skip: usize,
 }
 
@@ -124,6 +128,7 @@ impl Sink<'_> {
             self.skip -= 1;
             return;
         }
+        self.elements += 1;
         self.outcome.records += 1;
         if !json.get().starts_with('{') {
             let excerpt = excerpt(json.get().as_bytes());
@@ -149,56 +154,51 @@ fn read_error_kind(gzip: bool) -> ProblemKind {
     }
 }
 
-/// Decide between line mode (the first line is a complete JSON value) and whole-document mode
-/// (pretty-printed JSON), then decode.
+/// Decide between line mode (the first non-blank line is a complete JSON value) and
+/// whole-document mode (pretty-printed JSON), then decode.
 fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
     let mut line = Vec::new();
-    let first = match reader.read_until(b'\n', &mut line) {
-        Ok(n) => n,
-        Err(err) => {
-            salvage(&line, sink);
-            sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
-            return;
+    let mut number = 0;
+    // Blank lines before the first value say nothing about the format.
+    let start = loop {
+        line.clear();
+        number += 1;
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => {
+                sink.problem(ProblemKind::NotALog, "empty".to_string());
+                return;
+            }
+            Ok(n) => sink.outcome.bytes += n as u64,
+            Err(err) => {
+                salvage(&line, sink);
+                sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
+                return;
+            }
         }
-    };
-    sink.outcome.bytes += first as u64;
-    let trimmed = trim(&line);
-    let Some(&start) = trimmed.first() else {
-        // First line blank: look further before calling it empty.
-        let mut rest = Vec::new();
-        if let Err(err) = reader.read_to_end(&mut rest) {
-            sink.problem(read_error_kind(gzip), err.to_string());
-            return;
+        if let Some(&start) = trim(&line).first() {
+            break start;
         }
-        sink.outcome.bytes += rest.len() as u64;
-        if trim(&rest).is_empty() {
-            sink.problem(ProblemKind::NotALog, "empty".to_string());
-            return;
-        }
-        return whole_document(&rest, sink);
     };
     if start != b'{' && start != b'[' {
-        let detail = format!("starts with {}", excerpt(trimmed));
+        let detail = format!("starts with {}", excerpt(trim(&line)));
         sink.problem(ProblemKind::NotALog, detail);
         return;
     }
     // Line mode. A line may hold several values back to back (`}{`: delivery objects
     // concatenated by `cat`/`zcat`, which end without a newline).
-    let mut number = 1;
     let mut first_value = true;
     loop {
         let body = trim(&line);
         if !body.is_empty() {
             sink.line = Some(number);
-            let before_line = sink.outcome.records;
-            match line_values(body, first_value, sink) {
+            let (next, done) = line_values(body, first_value, sink);
+            match next {
                 Next::Continue => {}
                 Next::Stop => return,
                 Next::WholeDocument => {
                     // The line ends inside a multi-line (pretty-printed) document: read the rest
                     // of the input as whitespace-separated documents from the start of this
-                    // line. Records already delivered from this line are not delivered twice.
-                    sink.skip = sink.outcome.records - before_line;
+                    // line, passing over the values of this line already decoded.
                     let line_bytes = line.len() as u64;
                     if let Err(err) = reader.read_to_end(&mut line) {
                         salvage(&line, sink);
@@ -206,7 +206,8 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
                         return;
                     }
                     sink.outcome.bytes += line.len() as u64 - line_bytes;
-                    return whole_document(&line, sink);
+                    let first = first_value && done == 0;
+                    return whole_document(&line, sink, done, first);
                 }
             }
             first_value = false;
@@ -226,19 +227,27 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
     }
 }
 
-/// Every top-level value of one line, in order.
-fn line_values(mut bytes: &[u8], mut first: bool, sink: &mut Sink<'_>) -> Next {
+/// Every top-level value of one line, in order; returns what to do next and how many values of
+/// the line were decoded before it.
+fn line_values(mut bytes: &[u8], mut first: bool, sink: &mut Sink<'_>) -> (Next, usize) {
+    let mut done = 0;
     loop {
+        let elements = sink.elements;
         let (next, end) = one_value(bytes, first, sink);
+        if let Next::WholeDocument = next {
+            // The elements this unfinished value handed over already are not handed twice.
+            sink.skip = sink.elements - elements;
+        }
         match (next, end) {
             (Next::Continue, Some(end)) => {
+                done += 1;
                 bytes = trim(&bytes[end..]);
                 if bytes.is_empty() {
-                    return Next::Continue;
+                    return (Next::Continue, done);
                 }
                 first = false;
             }
-            (next, _) => return next,
+            (next, _) => return (next, done),
         }
     }
 }
@@ -293,12 +302,19 @@ fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> (Next, Option<us
         Ok(_) if de.end().is_err() => match value_end(bytes) {
             Some(end) => (&bytes[..end], Some(end)),
             None => {
+                // Junk (a bare number, a word) before more values: report it and read on from
+                // the next object or array.
                 sink.outcome.records += 1;
                 sink.problem(
                     ProblemKind::BadRecord,
-                    format!("unexpected data after a value: {}", excerpt(bytes)),
+                    format!("unexpected data between values: {}", excerpt(bytes)),
                 );
-                return (Next::Continue, None);
+                let next = bytes
+                    .iter()
+                    .skip(1)
+                    .position(|b| matches!(b, b'{' | b'['))
+                    .map(|i| i + 1);
+                return (Next::Continue, next);
             }
         },
         _ => (bytes, None),
@@ -354,26 +370,41 @@ fn starts_document(bytes: &[u8]) -> bool {
     matches!(trim(bytes), b"{" | b"[")
 }
 
-/// Pretty-printed input: a sequence of top-level values separated by whitespace.
-fn whole_document(bytes: &[u8], sink: &mut Sink<'_>) {
+/// Pretty-printed input: a sequence of top-level values separated by whitespace (or nothing),
+/// the first `skip` of which were decoded already; `first` when no value came before.
+fn whole_document(bytes: &[u8], sink: &mut Sink<'_>, skip: usize, mut first: bool) {
     sink.line = None;
-    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<&RawValue>();
-    let mut first = true;
-    loop {
-        let start = stream.byte_offset();
-        match stream.next() {
-            None => return,
-            Some(Ok(raw)) => {
-                if let (Next::Stop, _) = one_value(raw.get().as_bytes(), first, sink) {
+    let mut rest = trim(bytes);
+    let mut skip = skip;
+    // One stream per run of values; a byte-order mark between files (`cat` of files saved by
+    // editors) starts the next run.
+    'runs: while !rest.is_empty() {
+        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
+        loop {
+            let start = stream.byte_offset();
+            match stream.next() {
+                None => return,
+                Some(Ok(_)) if skip > 0 => skip -= 1,
+                Some(Ok(raw)) => {
+                    if let (Next::Stop, _) = one_value(raw.get().as_bytes(), first, sink) {
+                        return;
+                    }
+                    first = false;
+                }
+                Some(Err(err)) => {
+                    let after = &rest[start..];
+                    let trimmed = trim(after);
+                    let spaces = after.len() - after.trim_ascii_start().len();
+                    if trimmed.len() < after.len() - spaces {
+                        // A byte-order mark: read on after it.
+                        rest = trimmed;
+                        continue 'runs;
+                    }
+                    // Damaged document: deliver the records before the damage, then report it.
+                    salvage(after, sink);
+                    sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
                     return;
                 }
-                first = false;
-            }
-            Some(Err(err)) => {
-                // Damaged document: deliver the records before the damage, then report it.
-                salvage(&bytes[start..], sink);
-                sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
-                return;
             }
         }
     }
@@ -402,15 +433,21 @@ fn kept(sink: &Sink<'_>) -> String {
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let mut start = 0;
+    loop {
+        if bytes[start..].starts_with(BOM) {
+            start += BOM.len();
+        } else if bytes.get(start).is_some_and(|b| b.is_ascii_whitespace()) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    let mut end = bytes.len();
+    while end > start && bytes[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
     &bytes[start..end]
 }
 
@@ -761,6 +798,55 @@ mod tests {
             let (seen, out) = run(&gzipped);
             assert_eq!(seen.len(), want.len(), "gzip members: {input}");
             assert!(out.problems.is_empty(), "{input}: {:?}", out.problems);
+        }
+        // Separators found in the wild (editors' byte-order marks, blank first lines, junk
+        // between values, a non-log object before a pretty-printed file): every record is
+        // read, and what is not a record is reported once.
+        let bom = "\u{feff}";
+        for (input, want, bad) in [
+            (
+                format!("{} {bom}{}", obj(&["a"]), obj(&["b"])),
+                vec!["a", "b"],
+                0,
+            ),
+            (
+                format!("{pretty}\n{bom}{}", obj(&["a"])),
+                vec!["p1", "a"],
+                0,
+            ),
+            (format!("{pretty}{bom}{}", obj(&["a"])), vec!["p1", "a"], 0),
+            (
+                format!("\n{}\nbad\n{}", obj(&["a"]), obj(&["b"])),
+                vec!["a", "b"],
+                1,
+            ),
+            (
+                format!("{}\n{{\n \"foo\":1\n}}\n{}", obj(&["a"]), obj(&["b"])),
+                vec!["a", "b"],
+                1,
+            ),
+            (
+                format!("{} 42 {}", obj(&["a"]), obj(&["b"])),
+                vec!["a", "b"],
+                1,
+            ),
+            (
+                format!("{}{{\"foo\":1}}{}{pretty}", obj(&["a", "b"]), obj(&["c"])),
+                vec!["a", "b", "c", "p1"],
+                1,
+            ),
+        ] {
+            let (seen, out) = run(input.as_bytes());
+            let ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(ids, want, "{input:?}");
+            assert_eq!(out.problems.len(), bad, "{input:?}: {:?}", out.problems);
+            assert!(
+                out.problems
+                    .iter()
+                    .all(|p| p.kind == ProblemKind::BadRecord),
+                "{input:?}: {:?}",
+                out.problems
+            );
         }
         // Trailing junk after a value is reported, not silently dropped.
         let (seen, out) = run(format!("{} 42", obj(&["a"])).as_bytes());

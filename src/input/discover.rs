@@ -72,7 +72,7 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
                     return false;
                 }
                 match not_cloudtrail(e.path()) {
-                    Some(what) if e.file_type().is_dir() => {
+                    Some(what) => {
                         passed_over.push(what);
                         false
                     }
@@ -209,7 +209,15 @@ pub(crate) fn s3_path_date(path: &Path) -> Option<NaiveDate> {
 /// on the upper bound. Without `until`, the newest event is at least the newest path date minus
 /// one day, so the window cannot start before `newest_path_date - days`.
 fn prune(found: &mut Discovery, opts: &DiscoverOptions) {
-    let newest = found.sources.iter().filter_map(|s| s.path_date).max();
+    // A folder dated after tomorrow is a bad clock or a forged path: it must not decide where
+    // the window ends (it would prune every real file as "outside the window").
+    let latest = chrono::Utc::now().date_naive() + Days::new(1);
+    let newest = found
+        .sources
+        .iter()
+        .filter_map(|s| s.path_date)
+        .filter(|d| *d <= latest)
+        .max();
     let upper = opts.until.and_then(|u| u.checked_add_days(Days::new(1)));
     let lower = match (opts.since, opts.until, opts.days) {
         (Some(since), _, _) => Some(since),
@@ -221,6 +229,8 @@ fn prune(found: &mut Discovery, opts: &DiscoverOptions) {
     let before = found.sources.len();
     found.sources.retain(|s| match s.path_date {
         None => true,
+        // Read (its events meet the future-date guard), never counted as pruned.
+        Some(d) if d > latest => true,
         Some(d) => lower.is_none_or(|lo| d >= lo) && upper.is_none_or(|hi| d <= hi),
     });
     found.pruned = before - found.sources.len();

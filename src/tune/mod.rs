@@ -261,9 +261,11 @@ pub fn prepare(
     };
     let current_is_target = matches!(cfg.target, Target::File(_)) && existing.is_some();
     let mut warnings = warnings;
-    if let Some(current) = &existing {
-        warnings.extend(dropped_filter_values(current, &plan));
-    }
+    // What the target holds, or (a new target) the rule: its managed filters are being replaced.
+    warnings.extend(dropped_filter_values(
+        existing.as_deref().unwrap_or(&rule.text),
+        &plan,
+    ));
     let (current, text, changed) = match existing {
         // Only the provenance and `modified:` differ (a newer baseline that decides the same):
         // the target is up to date and stays byte-identical.

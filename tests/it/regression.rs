@@ -1098,3 +1098,192 @@ fn outputs_never_replace_devices_or_links_and_never_read_them_whole() {
             .contains("# trailtune:")
     );
 }
+
+#[test]
+fn a_folder_dated_in_the_future_does_not_prune_the_real_logs() {
+    let logs = crate::pipeline::corpus().dir.join("AWSLogs");
+    let (_, want, _) = profile_events(&[logs.to_str().unwrap()], None);
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = dir.path().join("AWSLogs");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(&logs)
+        .arg(&bucket)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let account = std::fs::read_dir(&bucket)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let day = account.join("CloudTrail/eu-west-1/2025/06/20");
+    let file = std::fs::read_dir(&day)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let future = account.join("CloudTrail/eu-west-1/2030/01/01");
+    std::fs::create_dir_all(&future).unwrap();
+    std::fs::copy(&file, future.join(file.file_name().unwrap())).unwrap();
+    let out = trailtune()
+        .args(["profile", "--no-progress", "--format", "json"])
+        .arg(&bucket)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["input"]["events"].as_u64().unwrap(),
+        want,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json["input"]["pruned_files"], 0);
+}
+
+#[test]
+fn forged_counts_are_refused_not_a_panic() {
+    let base = &crate::pipeline::corpus().baseline;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base).unwrap()).unwrap();
+    value["rows"][0][9] = serde_json::json!(u64::MAX);
+    value["rows"][1][9] = serde_json::json!(u64::MAX);
+    let dir = tempfile::tempdir().unwrap();
+    let forged = dir.path().join("forged.json");
+    std::fs::write(&forged, value.to_string()).unwrap();
+    let out = trailtune()
+        .args(["tune", "--baseline"])
+        .arg(&forged)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("forged or corrupt"));
+}
+
+#[test]
+fn pins_outside_the_catalogue_reach_the_rule_and_window_flags_need_logs() {
+    let base = &crate::pipeline::corpus().baseline;
+    let out = trailtune()
+        .args(["tune", "--date", "2026-11-28", "--accept-unknown-regions"])
+        .args(["--deny", "xx-fake-9,us-gov-west-1", "--baseline"])
+        .arg(base)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rule = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        rule.contains("- 'xx-fake-9'") && rule.contains("- 'us-gov-west-1'"),
+        "{rule}"
+    );
+    let out = trailtune()
+        .args(["allowlist", "--since", "2025-06-01", "--baseline"])
+        .arg(base)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a window cannot be applied to a saved baseline"
+    );
+}
+
+#[test]
+fn rebaseline_keeps_the_logs_it_read_when_the_rule_cannot_be_tuned_yet() {
+    // A weekly cron started from scratch: 7 days are not enough to tune, but the state must
+    // grow, or it never will.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let rule = dir.path().join("rule.yml");
+    std::fs::copy(seed(), &rule).unwrap();
+    let logs = crate::pipeline::corpus().dir.join("AWSLogs");
+    let week: Vec<std::path::PathBuf> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("CloudTrail/eu-west-1/2025/06/2"))
+        .flat_map(|p| (0..7).map(move |d| std::path::PathBuf::from(format!("{}{d}", p.display()))))
+        .filter(|p| p.exists())
+        .collect();
+    assert!(!week.is_empty());
+    let out = trailtune()
+        .args(["rebaseline", "--no-progress", "--in-place", "--state"])
+        .arg(&state)
+        .arg("--rule")
+        .arg(&rule)
+        .args(&week)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not enough history"), "{stderr}");
+    assert!(state.exists(), "the week's logs are kept in the state");
+    assert_eq!(
+        std::fs::read(&rule).unwrap(),
+        std::fs::read(seed()).unwrap()
+    );
+}
+
+#[test]
+fn one_event_far_in_the_future_of_a_state_cannot_wipe_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_without_rule(dir.path());
+    let before = std::fs::read(&state).unwrap();
+    let tomorrow = (chrono::Utc::now().date_naive()).format("%Y-%m-%d");
+    let file = dir.path().join("late.json");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"Records":[{{"eventTime":"{tomorrow}T00:00:00Z","awsRegion":"eu-west-1","eventID":"z","eventSource":"ec2.amazonaws.com","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/x"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let out = trailtune()
+        .args(["rebaseline", "--no-progress", "--state"])
+        .arg(&state)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("every day of the state"), "{stderr}");
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+}
+
+#[test]
+fn region_codes_in_the_data_are_case_normalised() {
+    let base = &crate::pipeline::corpus().baseline;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base).unwrap()).unwrap();
+    for row in value["rows"].as_array_mut().unwrap() {
+        if row[2] == "eu-west-1" {
+            row[2] = "EU-WEST-1".into();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let upper = dir.path().join("upper.json");
+    std::fs::write(&upper, value.to_string()).unwrap();
+    let out = trailtune()
+        .args(["allowlist", "--format", "json", "--baseline"])
+        .arg(&upper)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["allowlist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "eu-west-1")
+    );
+    assert!(
+        !json["unusual"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "eu-west-1")
+    );
+}
