@@ -1287,3 +1287,45 @@ fn region_codes_in_the_data_are_case_normalised() {
             .any(|r| r == "eu-west-1")
     );
 }
+
+#[test]
+fn the_backtest_counts_callers_as_the_policy_does() {
+    // Two sessions of one role in an unusual region: one caller for the policy, and so for the
+    // backtest (it used to count each session's ARN apart).
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("AWSLogs");
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(crate::pipeline::corpus().dir.join("AWSLogs"))
+        .arg(&logs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let event = |session: &str, id: &str| {
+        format!(
+            r#"{{"eventVersion":"1.09","eventTime":"2025-06-29T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"ap-east-1","eventID":"{id}","recipientAccountId":"111122223333","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/Intruder/{session}","sessionContext":{{"sessionIssuer":{{"type":"Role","arn":"arn:aws:iam::111122223333:role/Intruder"}}}}}}}}"#
+        )
+    };
+    std::fs::write(
+        logs.join("extra.json"),
+        format!(
+            "{{\"Records\":[{},{}]}}",
+            event("s1", "intr-1"),
+            event("s2", "intr-2")
+        ),
+    )
+    .unwrap();
+    let out = trailtune()
+        .args(["run", "--no-progress", "--date", "2026-11-28", "-o"])
+        .arg(dir.path().join("tuned.yml"))
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let backtest = stdout.split("== 4.").nth(1).unwrap_or_default();
+    assert!(
+        backtest.contains("arn:aws:iam::111122223333:role/Intruder"),
+        "{backtest}"
+    );
+    assert!(!backtest.contains("assumed-role/Intruder/s1"), "{backtest}");
+}
