@@ -66,7 +66,17 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
     // on the same logs is a no-op): the logs were read, and a rule that cannot be tuned yet
     // (too little history, a refusal) must not throw them away. The rule is decided from its
     // text against this state on every run, so nothing depends on the order.
-    let state_changed = old.as_ref().is_none_or(|o| o.to_json() != merged.to_json());
+    // Only the counts, the window and the review decisions make a state: a run whose logs change
+    // none of them (the same logs again, another slice of days already held) leaves the file as
+    // it is, even though it read other files.
+    let state_changed = old.as_ref().is_none_or(|o| {
+        let mut same_input = merged.clone();
+        same_input.input = o.input;
+        o.to_json() != same_input.to_json()
+    });
+    if let Some(o) = old.as_ref().filter(|_| !state_changed) {
+        merged.input = o.input;
+    }
     if state_changed && !cfg.check {
         merged.created_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
         merged.created_by = format!("trailtune {}", env!("CARGO_PKG_VERSION"));

@@ -1329,3 +1329,28 @@ fn the_backtest_counts_callers_as_the_policy_does() {
     );
     assert!(!backtest.contains("assumed-role/Intruder/s1"), "{backtest}");
 }
+
+#[test]
+fn a_slice_of_days_already_held_leaves_the_state_file_alone() {
+    // Only the counts, the window and the review make a state: reading other files that change
+    // none of them used to rewrite the file (its input statistics).
+    let dir = tempfile::tempdir().unwrap();
+    let state = state_without_rule(dir.path());
+    let before = std::fs::read(&state).unwrap();
+    let logs = crate::pipeline::corpus().dir.join("AWSLogs");
+    let days: Vec<std::path::PathBuf> = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("CloudTrail/eu-west-1/2025/06/20"))
+        .filter(|p| p.exists())
+        .collect();
+    let out = trailtune()
+        .args(["rebaseline", "--no-progress", "--state"])
+        .arg(&state)
+        .args(&days)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("state unchanged"), "{stderr}");
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+}
