@@ -134,6 +134,12 @@ pub struct ProfileArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 
+    /// With --format csv: write values from the logs as they are. By default a cell that starts
+    /// with `=`, `+`, `-`, `@`, TAB or CR gets a `'` in front so a spreadsheet shows it as text
+    /// instead of running it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
+
     /// Save the aggregates as a baseline file (versioned JSON) for allowlist, tune and rebaseline.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
@@ -249,6 +255,12 @@ pub struct AllowlistArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+
+    /// With --format csv: write values from the logs as they are. By default a cell that starts
+    /// with `=`, `+`, `-`, `@`, TAB or CR gets a `'` in front so a spreadsheet shows it as text
+    /// instead of running it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
 }
 
 /// Which form the tuned rule takes.
@@ -336,6 +348,12 @@ pub struct DetectArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 
+    /// With --format csv: write values from the logs as they are. By default a cell that starts
+    /// with `=`, `+`, `-`, `@`, TAB or CR gets a `'` in front so a spreadsheet shows it as text
+    /// instead of running it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
+
     /// Values for `%name%` placeholders (`|expand`): name=v1,v2 (repeatable).
     #[arg(long, value_name = "NAME=V,...")]
     pub var: Vec<String>,
@@ -419,6 +437,12 @@ pub struct RebaselineArgs {
     /// Output format of the drift report.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+
+    /// With --format csv: write values from the logs as they are. By default a cell that starts
+    /// with `=`, `+`, `-`, `@`, TAB or CR gets a `'` in front so a spreadsheet shows it as text
+    /// instead of running it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
 }
 
 #[derive(Debug, Args)]

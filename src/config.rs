@@ -16,7 +16,7 @@ use crate::cli;
 use crate::input::InputConfig;
 use crate::policy::{LearnFilter, PolicyConfig};
 use crate::regions;
-use crate::report::Format;
+use crate::report::{Format, Output};
 use crate::sigma::LoadOptions;
 use crate::tune::{Mode, RuleSource, Target, TuneConfig};
 use crate::window::{MAX_DAYS, WindowSpec};
@@ -61,7 +61,7 @@ pub struct Profile {
     pub window: WindowSpec,
     /// The column a row is keyed by, and its name in the report.
     pub by: (&'static str, &'static str),
-    pub format: Format,
+    pub output: Output,
     pub save: Option<PathBuf>,
 }
 
@@ -70,7 +70,7 @@ pub struct Profile {
 pub struct Allowlist {
     pub source: BaselineSource,
     pub policy: PolicyConfig,
-    pub format: Format,
+    pub output: Output,
 }
 
 /// `tune`.
@@ -88,7 +88,7 @@ pub struct Detect {
     pub load: LoadOptions,
     pub input: InputConfig,
     pub window: WindowSpec,
-    pub format: Format,
+    pub output: Output,
 }
 
 /// `rebaseline`.
@@ -104,7 +104,7 @@ pub struct Rebaseline {
     pub tune: Option<TuneConfig>,
     /// Write nothing (neither state nor rule); report what would change.
     pub check: bool,
-    pub format: Format,
+    pub output: Output,
 }
 
 /// `demo`.
@@ -124,6 +124,14 @@ impl From<cli::Format> for Format {
             cli::Format::Ndjson => Format::Ndjson,
             cli::Format::Csv => Format::Csv,
         }
+    }
+}
+
+/// `--format` and `--csv-raw`.
+fn output(format: cli::Format, csv_raw: bool) -> Output {
+    Output {
+        format: format.into(),
+        csv_raw,
     }
 }
 
@@ -322,7 +330,7 @@ impl TryFrom<cli::ProfileArgs> for Profile {
                 cli::GroupBy::Service => (cols::EVENT_SOURCE, "service"),
                 cli::GroupBy::Day => (cols::DAY, "day"),
             },
-            format: args.format.into(),
+            output: output(args.format, args.csv_raw),
             save: args.save,
         })
     }
@@ -334,7 +342,7 @@ impl TryFrom<cli::AllowlistArgs> for Allowlist {
         Ok(Allowlist {
             policy: policy(&args.policy)?,
             source: baseline_source(args.source)?,
-            format: args.format.into(),
+            output: output(args.format, args.csv_raw),
         })
     }
 }
@@ -361,7 +369,7 @@ impl TryFrom<cli::DetectArgs> for Detect {
             rules: args.rule,
             window: window(&args.window)?,
             input: input(args.input),
-            format: args.format.into(),
+            output: output(args.format, args.csv_raw),
         })
     }
 }
@@ -403,7 +411,7 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
                 keep_days: days("--forget-after", args.forget_after)?,
                 replace_partial_days: args.replace_partial_days,
             },
-            format: args.format.into(),
+            output: output(args.format, args.csv_raw),
         })
     }
 }

@@ -18,7 +18,7 @@ pub fn run(args: AllowlistArgs) -> Result<Status> {
     let base = &learned.baseline;
     let decided = policy::decide(base, &cfg.policy.with_review(&base.review))?;
     let mut out = std::io::stdout().lock();
-    report::policy::write(&mut out, cfg.format, &decided)?;
+    report::policy::write(&mut out, cfg.output, &decided)?;
     out.flush()?;
     report::problems::learned(&mut std::io::stderr().lock(), &learned)?;
     let review_needed = !decided.quarantined().is_empty();

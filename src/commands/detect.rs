@@ -78,7 +78,7 @@ pub fn run(args: DetectArgs) -> Result<Status> {
     let mut out = std::io::stdout().lock();
     report::detect::write(
         &mut out,
-        cfg.format,
+        cfg.output,
         &report::detect::DetectReport {
             rules: loaded.rules.rules(),
             detections: &outcome.detections,

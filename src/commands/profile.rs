@@ -39,7 +39,7 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
         rows: &rows,
     };
     let mut out = std::io::stdout().lock();
-    report::profile::write(&mut out, cfg.format, &report)?;
+    report::profile::write(&mut out, cfg.output, &report)?;
     out.flush()?;
     let mut err = std::io::stderr().lock();
     report::problems::learned(&mut err, &learned)?;

@@ -101,7 +101,7 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         rule_changed = Some(tuned.changed);
     }
     let mut out = std::io::stdout().lock();
-    report::drift::write(&mut out, cfg.format, &drift, rule_changed, cfg.check)?;
+    report::drift::write(&mut out, cfg.output, &drift, rule_changed, cfg.check)?;
     out.flush()?;
     let found = rule_changed.unwrap_or(drift.allowlist_changed());
     let skipped = newer.as_ref().is_some_and(|n| !n.problems.is_empty());

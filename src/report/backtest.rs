@@ -43,7 +43,7 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], d: &[Detection]) -> io::Re
         let mut t = table::new(&[title, "Alerts"], &[1]);
         for (k, n) in rows {
             t.add_row(vec![
-                Cell::new(if k.is_empty() { "-" } else { k }),
+                table::text(if k.is_empty() { "-" } else { k }),
                 Cell::new(thousands(n)),
             ]);
         }
@@ -70,12 +70,12 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], d: &[Detection]) -> io::Re
                 .to_string()
         };
         t.add_row(vec![
-            Cell::new(&x.event_time),
-            Cell::new(&x.aws_region),
-            Cell::new(&x.principal),
-            Cell::new(field("eventName")),
-            Cell::new(field("sourceIPAddress")),
-            Cell::new(&rules[x.rule].title),
+            table::text(&x.event_time),
+            table::text(&x.aws_region),
+            table::text(&x.principal),
+            table::text(&field("eventName")),
+            table::text(&field("sourceIPAddress")),
+            table::text(&rules[x.rule].title),
         ]);
     }
     writeln!(out, "{t}")?;

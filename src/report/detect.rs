@@ -10,7 +10,9 @@ use comfy_table::Cell;
 use serde_json::{Map, Value, json};
 
 use crate::detect::Detection;
-use crate::report::{Format, csv_writer, table, thousands};
+use crate::report::csv_out::Cell as CsvCell;
+use crate::report::text::Safe;
+use crate::report::{Format, Output, table, thousands};
 use crate::sigma::RuleInfo;
 
 /// Everything the detection report shows.
@@ -21,14 +23,13 @@ pub struct DetectReport<'a> {
     pub files: usize,
 }
 
-/// The NDJSON object of one hit.
 /// Every rule that failed to load, and a count of the rules left out for their logsource.
 pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::Result<()> {
     for e in &loaded.errors {
-        writeln!(out, "trailtune: rule skipped: {e}")?;
+        writeln!(out, "trailtune: rule skipped: {}", Safe(&e.to_string()))?;
     }
     for w in &loaded.warnings {
-        writeln!(out, "trailtune: rule warning: {w}")?;
+        writeln!(out, "trailtune: rule warning: {}", Safe(&w.to_string()))?;
     }
     if !loaded.skipped_logsource.is_empty() {
         writeln!(
@@ -40,6 +41,7 @@ pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::
     Ok(())
 }
 
+/// The NDJSON object of one hit.
 pub fn hit_json(rules: &[RuleInfo], d: &Detection) -> Value {
     let rule = &rules[d.rule];
     let fields: Map<String, Value> = d.fields.iter().cloned().collect();
@@ -64,8 +66,8 @@ pub fn summary(detections: &[Detection]) -> BTreeMap<(usize, String), u64> {
     counts
 }
 
-pub fn write(out: &mut dyn Write, format: Format, r: &DetectReport<'_>) -> io::Result<()> {
-    match format {
+pub fn write(out: &mut dyn Write, output: Output, r: &DetectReport<'_>) -> io::Result<()> {
+    match output.format {
         Format::Ndjson => {
             for d in r.detections {
                 serde_json::to_writer(&mut *out, &hit_json(r.rules, d))?;
@@ -88,8 +90,8 @@ pub fn write(out: &mut dyn Write, format: Format, r: &DetectReport<'_>) -> io::R
             writeln!(out)
         }
         Format::Csv => {
-            let mut w = csv_writer(out);
-            w.write_record([
+            let mut w = output.csv(out);
+            w.header([
                 "rule_id",
                 "rule_title",
                 "level",
@@ -102,16 +104,21 @@ pub fn write(out: &mut dyn Write, format: Format, r: &DetectReport<'_>) -> io::R
             for d in r.detections {
                 let rule = &r.rules[d.rule];
                 let fields: Map<String, Value> = d.fields.iter().cloned().collect();
-                w.write_record([
-                    &rule.id,
-                    &rule.title,
-                    &rule.level,
-                    &rule.author,
-                    &d.event_id,
-                    &d.event_time,
-                    &d.aws_region,
-                    &Value::Object(fields).to_string(),
-                ])?;
+                let fields = Value::Object(fields).to_string();
+                // All text from the rule or the event (the fields are a JSON object: `{...}`).
+                w.row(
+                    [
+                        &rule.id,
+                        &rule.title,
+                        &rule.level,
+                        &rule.author,
+                        &d.event_id,
+                        &d.event_time,
+                        &d.aws_region,
+                        &fields,
+                    ]
+                    .map(|s| CsvCell::Input(s)),
+                )?;
             }
             w.flush()
         }
@@ -139,17 +146,18 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>) -> io::Result<()> {
                 .iter()
                 .filter(|(k, _)| !matches!(k.as_str(), "eventTime" | "awsRegion"))
                 .map(|(k, v)| match v {
-                    Value::String(s) => format!("{k}={s}"),
-                    Value::Null => format!("{k}=-"),
-                    other => format!("{k}={other}"),
+                    Value::String(s) => format!("{}={}", Safe(k), Safe(s)),
+                    Value::Null => format!("{}=-", Safe(k)),
+                    other => format!("{}={}", Safe(k), Safe(&other.to_string())),
                 })
                 .collect();
             t.add_row(vec![
-                Cell::new(&d.event_time),
-                Cell::new(&d.aws_region),
-                Cell::new(&rule.title),
-                Cell::new(&rule.level),
-                Cell::new(&d.event_id),
+                table::text(&d.event_time),
+                table::text(&d.aws_region),
+                table::text(&rule.title),
+                table::text(&rule.level),
+                table::text(&d.event_id),
+                // One line per field: the line breaks are ours, the values escaped.
                 Cell::new(fields.join("\n")),
             ]);
         }
@@ -158,9 +166,9 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>) -> io::Result<()> {
     let mut s = table::new(&["Rule", "Author", "awsRegion", "Hits"], &[3]);
     for ((rule, region), n) in summary(r.detections) {
         s.add_row(vec![
-            Cell::new(&r.rules[rule].title),
-            Cell::new(&r.rules[rule].author),
-            Cell::new(region),
+            table::text(&r.rules[rule].title),
+            table::text(&r.rules[rule].author),
+            table::text(&region),
             Cell::new(thousands(n)),
         ]);
     }

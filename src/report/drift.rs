@@ -6,15 +6,17 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use crate::drift::{Drift, FirstUse};
-use crate::report::{Format, table, thousands};
+use crate::report::text::{self, Safe};
+use crate::report::{Format, Output, table, thousands};
 
 pub fn write(
     out: &mut dyn Write,
-    format: Format,
+    output: Output,
     drift: &Drift,
     rule_rewritten: Option<bool>,
     check: bool,
 ) -> io::Result<()> {
+    let format = output.format;
     match format {
         Format::Json | Format::Ndjson => {
             let mut v = serde_json::to_value(drift).map_err(io::Error::other)?;
@@ -36,7 +38,7 @@ fn list(v: &[String]) -> String {
     if v.is_empty() {
         "-".to_string()
     } else {
-        v.join(", ")
+        text::join(v, ", ")
     }
 }
 
@@ -54,7 +56,7 @@ fn write_table(
         let items: Vec<String> = d
             .reclassified
             .iter()
-            .map(|r| format!("{} {} -> {}", r.region, r.before, r.after))
+            .map(|r| format!("{} {} -> {}", Safe(&r.region), r.before, r.after))
             .collect();
         writeln!(out, "  reclassified:       {}", items.join(", "))?;
     }
@@ -74,8 +76,8 @@ fn write_table(
         } in rows.iter()
         {
             t.add_row(vec![
-                Cell::new(who),
-                Cell::new(region),
+                table::text(who),
+                table::text(region),
                 Cell::new(thousands(*events)),
             ]);
         }

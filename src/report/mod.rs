@@ -1,8 +1,11 @@
 //! Stage 8: all output. Consumes results (profiles, problems, decisions, hits); produces tables
 //! (comfy-table), JSON, NDJSON and CSV on any `impl Write`. It decides nothing and never calls
-//! `println!`: commands hand it stdout or stderr.
+//! `println!`: commands hand it stdout or stderr. Values from the input reach a terminal only
+//! through `text::escape` (tables, notes, problem lines) and a spreadsheet only through
+//! `csv_out` (formula guard); JSON and NDJSON carry them exactly.
 
 pub mod backtest;
+pub mod csv_out;
 pub mod demo;
 pub mod detect;
 pub mod drift;
@@ -13,7 +16,34 @@ pub mod profile;
 pub mod progress;
 pub mod run;
 pub mod table;
+pub mod text;
 pub mod tune;
+
+/// How a report is written: the format and, for CSV, whether cells from the input are guarded
+/// against spreadsheet formulas (`csv_out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Output {
+    pub format: Format,
+    /// Write CSV cells from the input as they are (`--csv-raw`): no `'` before a cell that starts
+    /// with `=`, `+`, `-`, `@`, TAB or CR.
+    pub csv_raw: bool,
+}
+
+impl From<Format> for Output {
+    fn from(format: Format) -> Output {
+        Output {
+            format,
+            csv_raw: false,
+        }
+    }
+}
+
+impl Output {
+    /// A CSV writer on `out` with this output's guard.
+    pub fn csv<'w>(&self, out: &'w mut dyn Write) -> CsvWriter<'w> {
+        CsvWriter::new(out, self.csv_raw)
+    }
+}
 
 /// The output formats every report supports (chosen with `--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,6 +61,8 @@ pub enum Format {
 
 use std::io::Write;
 
+pub use csv_out::CsvWriter;
+
 /// Format a count with thousands separators (`12,345`).
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -44,15 +76,6 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// A CSV writer on `out`: a field is quoted only when it must be (it holds a comma, a quote or a
-/// line break; quotes inside are doubled, RFC 4180); records end with `\n`. Every CSV report
-/// writes through this, then calls `flush`.
-pub fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(out)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -61,19 +84,5 @@ mod tests {
         assert_eq!(super::thousands(999), "999");
         assert_eq!(super::thousands(1000), "1,000");
         assert_eq!(super::thousands(1234567), "1,234,567");
-    }
-
-    #[test]
-    fn csv_quoting() {
-        let mut buf = Vec::new();
-        let mut w = super::csv_writer(&mut buf);
-        w.write_record(["a", "a,b", "say \"hi\"", "two\nlines", "cr\r", ""])
-            .unwrap();
-        w.flush().unwrap();
-        drop(w);
-        assert_eq!(
-            String::from_utf8(buf).unwrap(),
-            "a,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\n"
-        );
     }
 }

@@ -6,12 +6,13 @@ use std::path::Path;
 
 use crate::baseline::Baseline;
 use crate::baseline::aggregate::PartialSlice;
+use crate::report::text::Safe;
 
 pub fn baseline_saved(out: &mut dyn Write, path: &Path, baseline: &Baseline) -> io::Result<()> {
     writeln!(
         out,
         "trailtune: baseline saved to {} ({} rows)",
-        path.display(),
+        Safe(&path.display().to_string()),
         baseline.aggregates.counts.len()
     )
 }
@@ -28,18 +29,22 @@ pub fn state(
         writeln!(
             out,
             "trailtune: --check: state not written ({})",
-            path.display()
+            Safe(&path.display().to_string())
         )
     } else if changed {
         writeln!(
             out,
             "trailtune: state saved to {} ({} .. {})",
-            path.display(),
+            Safe(&path.display().to_string()),
             state.window.since,
             state.window.until
         )
     } else {
-        writeln!(out, "trailtune: state unchanged ({})", path.display())
+        writeln!(
+            out,
+            "trailtune: state unchanged ({})",
+            Safe(&path.display().to_string())
+        )
     }
 }
 
@@ -57,7 +62,11 @@ pub fn partial_days(out: &mut dyn Write, partial: &[PartialSlice]) -> io::Result
         .map(|p| {
             format!(
                 "{} {} {} ({} events in the new logs, {} in the state)",
-                p.day, p.account, p.region, p.new, p.state
+                p.day,
+                Safe(&p.account),
+                Safe(&p.region),
+                p.new,
+                p.state
             )
         })
         .collect();

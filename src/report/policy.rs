@@ -7,7 +7,9 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use crate::policy::{Class, Exclusion, Reason, RegionDecision, RegionPolicy, Shortfall, Suspicion};
-use crate::report::{Format, csv_writer, table, thousands};
+use crate::report::csv_out::Cell as CsvCell;
+use crate::report::text::{self, Safe};
+use crate::report::{Format, Output, table, thousands};
 
 /// A region's reason in words, as the review table, the CSV and the JSON `reason` show it.
 pub fn reason_text(d: &RegionDecision) -> String {
@@ -88,8 +90,8 @@ fn region_json(d: &RegionDecision) -> serde_json::Result<serde_json::Value> {
     Ok(value)
 }
 
-pub fn write(out: &mut dyn Write, format: Format, policy: &RegionPolicy) -> io::Result<()> {
-    match format {
+pub fn write(out: &mut dyn Write, output: Output, policy: &RegionPolicy) -> io::Result<()> {
+    match output.format {
         Format::Table => write_table(out, policy),
         Format::Json => {
             let mut value = serde_json::to_value(policy).map_err(io::Error::other)?;
@@ -113,8 +115,8 @@ pub fn write(out: &mut dyn Write, format: Format, policy: &RegionPolicy) -> io::
             Ok(())
         }
         Format::Csv => {
-            let mut w = csv_writer(out);
-            w.write_record([
+            let mut w = output.csv(out);
+            w.header([
                 "region",
                 "class",
                 "decision",
@@ -132,22 +134,24 @@ pub fn write(out: &mut dyn Write, format: Format, policy: &RegionPolicy) -> io::
                 "reason",
             ])?;
             for d in &policy.regions {
-                w.write_record([
-                    d.region.clone(),
-                    d.class.to_string(),
-                    d.decision.to_string(),
-                    d.pinned.to_string(),
-                    d.events.to_string(),
-                    format!("{:.4}", d.share_pct),
-                    d.active_days.to_string(),
-                    d.principals.to_string(),
-                    d.first_seen.map(|x| x.to_string()).unwrap_or_default(),
-                    d.last_seen.map(|x| x.to_string()).unwrap_or_default(),
-                    d.all_events.to_string(),
-                    d.global_events.to_string(),
-                    d.in_catalogue.to_string(),
-                    d.opt_in.to_string(),
-                    reason_text(d),
+                // The region is the input's; the rest, reason included (it starts with our
+                // words), is ours.
+                w.row([
+                    CsvCell::Input(&d.region),
+                    CsvCell::ours(d.class.to_string()),
+                    CsvCell::ours(d.decision.to_string()),
+                    CsvCell::ours(d.pinned.to_string()),
+                    CsvCell::ours(d.events.to_string()),
+                    CsvCell::ours(format!("{:.4}", d.share_pct)),
+                    CsvCell::ours(d.active_days.to_string()),
+                    CsvCell::ours(d.principals.to_string()),
+                    CsvCell::ours(d.first_seen.map(|x| x.to_string()).unwrap_or_default()),
+                    CsvCell::ours(d.last_seen.map(|x| x.to_string()).unwrap_or_default()),
+                    CsvCell::ours(d.all_events.to_string()),
+                    CsvCell::ours(d.global_events.to_string()),
+                    CsvCell::ours(d.in_catalogue.to_string()),
+                    CsvCell::ours(d.opt_in.to_string()),
+                    CsvCell::ours(reason_text(d)),
                 ])?;
             }
             w.flush()
@@ -190,7 +194,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
     shown.sort_by_key(|d| (d.decision, std::cmp::Reverse(d.events), d.region.clone()));
     for d in &shown {
         t.add_row(vec![
-            Cell::new(&d.region),
+            table::text(&d.region),
             Cell::new(d.class),
             Cell::new(if d.pinned {
                 format!("{} (pinned)", d.decision)
@@ -201,7 +205,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
             Cell::new(d.active_days),
             Cell::new(d.principals),
             Cell::new(d.first_seen.map(|x| x.to_string()).unwrap_or_default()),
-            Cell::new(reason_text(d)),
+            table::text(&reason_text(d)),
         ]);
     }
     writeln!(out, "{t}")?;
@@ -216,7 +220,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
             out,
             "UNSEEN, unusual ({}): {}",
             unseen.len(),
-            unseen.join(", ")
+            text::join(&unseen, ", ")
         )?;
     }
     if !p.excluded.is_empty() {
@@ -231,7 +235,13 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
         let parts: Vec<String> = p
             .global_sources
             .iter()
-            .map(|(s, n)| format!("{} {}", s.trim_end_matches(".amazonaws.com"), thousands(*n)))
+            .map(|(s, n)| {
+                format!(
+                    "{} {}",
+                    Safe(s.trim_end_matches(".amazonaws.com")),
+                    thousands(*n)
+                )
+            })
             .collect();
         writeln!(
             out,
@@ -243,7 +253,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
         writeln!(
             out,
             "Sweeper: {} ({} regions, {} events, {}% read-only){}",
-            s.principal,
+            Safe(&s.principal),
             s.regions,
             thousands(s.events),
             s.read_only_pct,
@@ -258,7 +268,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
         out,
         "Allowlist ({}): {}",
         p.allowlist().len(),
-        p.allowlist().join(", ")
+        text::join(&p.allowlist(), ", ")
     )?;
     let q = p.quarantined();
     if !q.is_empty() {
@@ -266,7 +276,7 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
             out,
             "Quarantined, awaiting review ({}): {}",
             q.len(),
-            q.join(", ")
+            text::join(&q, ", ")
         )?;
     }
     Ok(())

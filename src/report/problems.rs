@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use crate::baseline::{LearnError, Learned};
 use crate::input::ProblemLog;
 use crate::regions;
+use crate::report::text::{self, Safe};
 
 /// How many lines per kind are printed before only the count is.
 const LINES_PER_KIND: usize = 10;
@@ -32,7 +33,8 @@ pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
         let n = printed.entry(problem.kind).or_insert(0);
         *n += 1;
         if *n <= LINES_PER_KIND {
-            writeln!(out, "trailtune: skipped {problem}")?;
+            // The file name and the detail quote the input: escaped, one line per problem.
+            writeln!(out, "trailtune: skipped {}", Safe(&problem.to_string()))?;
         }
     }
     let parts: Vec<String> = log
@@ -68,7 +70,7 @@ pub fn learned(out: &mut dyn Write, learned: &Learned) -> io::Result<()> {
             out,
             "trailtune: note: region codes not in the catalogue (botocore {}), kept and reported as UNKNOWN: {}",
             regions::catalogue().botocore_version,
-            unknown.join(", ")
+            text::join(&unknown, ", ")
         )?;
     }
     Ok(())

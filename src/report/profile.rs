@@ -10,7 +10,8 @@ use serde_json::{Map, Value, json};
 
 use crate::baseline::{InputStats, ProfileRow, frame::pct};
 use crate::regions;
-use crate::report::{Format, csv_writer, table, thousands};
+use crate::report::csv_out::Cell as CsvCell;
+use crate::report::{Format, Output, table, thousands};
 use crate::window::Window;
 
 /// Everything the profile report shows.
@@ -95,8 +96,8 @@ pub fn to_json(report: &ProfileReport<'_>) -> Value {
     })
 }
 
-pub fn write(out: &mut dyn Write, format: Format, report: &ProfileReport<'_>) -> io::Result<()> {
-    match format {
+pub fn write(out: &mut dyn Write, output: Output, report: &ProfileReport<'_>) -> io::Result<()> {
+    match output.format {
         Format::Table => write_table(out, report),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &to_json(report))?;
@@ -109,21 +110,23 @@ pub fn write(out: &mut dyn Write, format: Format, report: &ProfileReport<'_>) ->
             }
             Ok(())
         }
-        Format::Csv => write_csv(out, report),
+        Format::Csv => write_csv(out, output, report),
     }
 }
 
-fn write_csv(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()> {
-    let mut w = csv_writer(out);
+fn write_csv(out: &mut dyn Write, output: Output, report: &ProfileReport<'_>) -> io::Result<()> {
+    let mut w = output.csv(out);
     for (i, row) in report.rows.iter().enumerate() {
         let fields = row_fields(report.by, row);
         if i == 0 {
-            w.write_record(fields.iter().map(|(k, _)| k))?;
+            w.header(fields.iter().map(|(k, _)| k))?;
         }
-        w.write_record(fields.iter().map(|(_, v)| match v {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
+        // The key (region, account, principal, service) is the input's; the rest is ours.
+        w.row(fields.iter().enumerate().map(|(col, (_, v))| match v {
+            Value::String(s) if col == 0 => CsvCell::Input(s),
+            Value::String(s) => CsvCell::ours(s.as_str()),
+            Value::Null => CsvCell::ours(""),
+            other => CsvCell::ours(other.to_string()),
         }))?;
     }
     w.flush()
@@ -180,7 +183,7 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
     let mut t = table::new(&header, &numeric);
     for row in report.rows {
         let mut cells = vec![
-            Cell::new(&row.key),
+            table::text(&row.key),
             Cell::new(thousands(row.events)),
             Cell::new(table::pct(row.share_pct)),
             Cell::new(row.active_days),

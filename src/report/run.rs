@@ -10,6 +10,7 @@ use crate::baseline::{self, Learned, cols};
 use crate::detect::Detection;
 use crate::pipeline::Steps;
 use crate::policy::RegionPolicy;
+use crate::report::text::{self, Safe};
 use crate::report::{self, Format};
 use crate::rewrite;
 use crate::sigma::RuleInfo;
@@ -60,7 +61,7 @@ impl<W: Write> Steps for Printer<W> {
             .map_err(io::Error::other)?;
         report::profile::write(
             &mut self.out,
-            Format::Table,
+            Format::Table.into(),
             &report::profile::ProfileReport {
                 by: "region",
                 window: base.window,
@@ -78,7 +79,7 @@ impl<W: Write> Steps for Printer<W> {
             "Allowlist: which regions are normal, and why",
             "Step 2: only successful calls by people and workloads count as evidence; global services, AWS services and sweeping scanners are set apart; new or single-principal regions wait in quarantine.",
         )?;
-        report::policy::write(&mut self.out, Format::Table, policy)
+        report::policy::write(&mut self.out, Format::Table.into(), policy)
     }
 
     fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
@@ -87,13 +88,14 @@ impl<W: Write> Steps for Printer<W> {
             "Tuned rule: the change",
             "Steps 3 and 4: the awsRegion list becomes every known region outside the allowlist, with exceptions for global services and sweepers; the author's comments and layout are kept.",
         )?;
-        write!(
-            self.out,
-            "{}",
-            rewrite::unified_diff(&rule.text, &tuned.text, &rule.name, "tuned")
-        )?;
+        let diff = rewrite::unified_diff(&rule.text, &tuned.text, &rule.name, "tuned");
+        write!(self.out, "{}", text::escape_lines(&diff))?;
         if let Some(path) = written {
-            writeln!(self.out, "(written to {})", path.display())?;
+            writeln!(
+                self.out,
+                "(written to {})",
+                Safe(&path.display().to_string())
+            )?;
         }
         report::tune::warnings(&mut io::stderr().lock(), tuned)?;
         if self.print_rule {
@@ -114,7 +116,7 @@ impl<W: Write> Steps for Printer<W> {
                 self.out,
                 "\n== 5. The tuned rule (written to no file: give -o FILE to write it)"
             )?;
-            self.out.write_all(rule.as_bytes())?;
+            write!(self.out, "{}", text::escape_lines(&rule))?;
         }
         self.out.flush()
     }

@@ -6,6 +6,8 @@ use std::io::IsTerminal;
 use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
+use crate::report::text;
+
 /// A new table with the given header; columns listed in `numeric` are right-aligned.
 pub fn new(header: &[&str], numeric: &[usize]) -> Table {
     let mut table = Table::new();
@@ -22,6 +24,12 @@ pub fn new(header: &[&str], numeric: &[usize]) -> Table {
         }
     }
     table
+}
+
+/// A cell holding text from the input (a region, an ARN, an eventID, a title), its control
+/// characters spelled out (`text::escape`) so it cannot forge rows or drive the terminal.
+pub fn text(value: &str) -> Cell {
+    Cell::new(text::escape(value))
 }
 
 /// A percentage with one decimal, `<0.1` for small non-zero values.

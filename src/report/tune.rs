@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use crate::policy::RegionPolicy;
+use crate::report::text::{self, Safe};
 use crate::rewrite::{self, RegionMode};
 use crate::tune::{Rule, RuleSource, TuneConfig, Tuned};
 
@@ -23,17 +24,14 @@ pub fn diff(out: &mut dyn Write, cfg: &TuneConfig, rule: &Rule, tuned: &Tuned) -
     } else {
         &rule_name
     };
-    write!(
-        out,
-        "{}",
-        rewrite::unified_diff(&tuned.current, &tuned.text, old, &target)
-    )
+    let diff = rewrite::unified_diff(&tuned.current, &tuned.text, old, &target);
+    write!(out, "{}", text::escape_lines(&diff))
 }
 
 /// The rule's metadata warnings, once (the rule is tuned and loads anyway).
 pub fn warnings(out: &mut dyn Write, tuned: &Tuned) -> io::Result<()> {
     for w in &tuned.warnings {
-        writeln!(out, "trailtune: rule warning: {w}")?;
+        writeln!(out, "trailtune: rule warning: {}", Safe(&w.to_string()))?;
     }
     Ok(())
 }
@@ -53,19 +51,19 @@ pub fn summary(
     let allow = if allow.is_empty() {
         "-".to_string()
     } else {
-        allow.join(", ")
+        text::join(&allow, ", ")
     };
     writeln!(out, "trailtune: {n} {what}; allowlist: {allow}")?;
     for f in &tuned.plan.filters {
         let values: usize = f.fields.iter().map(|(_, v)| v.len()).sum();
-        writeln!(out, "trailtune: added {} ({values} values)", f.name)?;
+        writeln!(out, "trailtune: added {} ({values} values)", Safe(&f.name))?;
     }
     let q = policy.quarantined();
     if !q.is_empty() {
         writeln!(
             out,
             "trailtune: quarantined, awaiting review (--approve): {}",
-            q.join(", ")
+            text::join(&q, ", ")
         )?;
     }
     let state = match (tuned.changed, check) {

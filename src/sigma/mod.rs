@@ -184,9 +184,29 @@ mod tests {
         fields: [eventName, requestParameters.bucketName]\ndate: 2024-01-02\n";
 
     #[test]
-    fn rule_set_is_send_and_sync() {
-        // The real check is the const assertion above; this names it in the test list.
-        assert_send_sync::<RuleSet>();
+    fn one_rule_set_evaluates_the_same_on_many_threads() {
+        // `Send + Sync` is checked at compile time above; this shares one set across threads
+        // (as `detect` does with rayon) and checks every thread sees what one thread sees.
+        let loaded = load(BUCKET_RULE);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let rules = &loaded.rules;
+        let events: Vec<serde_json::Value> = (0..64)
+            .map(|i| {
+                let state = if i % 3 == 0 { "Suspended" } else { "Enabled" };
+                json!({"eventName": "PutBucketVersioning", "requestParameters": {"Status": state}})
+            })
+            .collect();
+        let one: Vec<Vec<usize>> = events.iter().map(|e| rules.evaluate(e)).collect();
+        assert_eq!(one.iter().filter(|h| *h == &[0]).count(), 22);
+        let many: Vec<Vec<Vec<usize>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| events.iter().map(|e| rules.evaluate(e)).collect()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for seen in many {
+            assert_eq!(seen, one);
+        }
     }
 
     #[test]
@@ -257,29 +277,64 @@ mod tests {
     }
 
     #[test]
-    fn never_panics_on_junk() {
-        for text in [
-            "",
-            "---\n",
-            ":::",
-            "[1, 2]",
-            "title: x",
-            "title: x\ndetection: 5",
-            "detection:\n  condition: s\n",
-            "title: x\ndetection:\n  s: {a: 1}\n  condition: 'nope and'\n",
-            "title: x\ndetection:\n  s:\n    a|re: '('\n  condition: s\n",
-            "title: x\ndetection:\n  s:\n    a|bogus: 1\n  condition: s\n",
-            "title: x\nlogsource: 3\ndetection:\n  s: {a: 1}\n  condition: s\n",
-            "\t- bad: [",
-            "a: &x [*x]",
-            "title: [1]\ndetection: {}\n",
+    fn junk_is_refused_with_its_reason_never_a_panic() {
+        // Each text, and the start of the one error it must give (after "test.yml: ").
+        for (text, reason) in [
+            (":::", "invalid rule: Missing required field 'title'"),
+            ("[1, 2]", "document 1 is not a YAML mapping"),
+            (
+                "title: x",
+                "x: invalid rule: Missing required field 'detection'",
+            ),
+            (
+                "title: x\ndetection: 5",
+                "x: invalid rule: Invalid detection",
+            ),
+            (
+                "detection:\n  condition: s\n",
+                "invalid rule: Missing required field 'title'",
+            ),
+            (
+                "title: x\ndetection:\n  s: {a: 1}\n  condition: 'nope and'\n",
+                "x: invalid rule: Condition parse error",
+            ),
+            (
+                "title: x\ndetection:\n  s:\n    a|re: '('\n  condition: s\n",
+                "x: cannot compile: invalid regex pattern",
+            ),
+            (
+                "title: x\ndetection:\n  s:\n    a|bogus: 1\n  condition: s\n",
+                "x: invalid rule: Unknown modifier 'bogus'",
+            ),
+            (
+                "title: x\nlogsource: 3\ndetection:\n  s: {a: 1}\n  condition: s\n",
+                "x: invalid rule: Invalid rule: logsource must be a mapping",
+            ),
+            ("\t- bad: [", "invalid YAML"),
+            ("a: &x [*x]", "invalid YAML"),
+            (
+                "title: [1]\ndetection: {}\n",
+                "invalid rule: Missing required field 'title'",
+            ),
         ] {
             let loaded = load(text);
+            assert!(loaded.rules.is_empty(), "{text:?} loaded a rule");
+            assert!(loaded.rules.evaluate(&json!({"a": 1})).is_empty());
+            let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+            assert_eq!(errors.len(), 1, "{text:?}: {errors:?}");
             assert!(
-                loaded.rules.is_empty() || loaded.rules.len() == 1,
+                errors[0].starts_with(&format!("test.yml: {reason}")),
+                "{text:?}: {errors:?}"
+            );
+        }
+        // Nothing to load is not an error, and nothing matches.
+        for text in ["", "---\n"] {
+            let loaded = load(text);
+            assert!(
+                loaded.rules.is_empty() && loaded.errors.is_empty(),
                 "{text:?}"
             );
-            let _ = loaded.rules.evaluate(&json!({"a": 1}));
+            assert!(loaded.rules.evaluate(&json!({"a": 1})).is_empty());
         }
     }
 }

@@ -197,12 +197,12 @@ fn check_reports_out_of_date_then_up_to_date() {
             .output()
             .unwrap()
     };
+    let before = std::fs::read(&tuned).unwrap();
     assert_eq!(
         check(&tuned).status.code(),
         Some(1),
         "seed rule is out of date"
     );
-    let before = std::fs::read(&tuned).unwrap();
     assert_eq!(
         std::fs::read(&tuned).unwrap(),
         before,
@@ -217,6 +217,8 @@ fn check_reports_out_of_date_then_up_to_date() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(check(&tuned).status.code(), Some(0), "now up to date");
+    let tuned_text = std::fs::read(&tuned).unwrap();
+    assert_ne!(tuned_text, before, "--in-place rewrote the rule");
     // A later day with the same decisions is not a change (no churn from cron).
     let later = trailtune()
         .args([
@@ -256,6 +258,11 @@ fn check_reports_out_of_date_then_up_to_date() {
         .output()
         .unwrap();
     assert_eq!(denied.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read(&tuned).unwrap(),
+        tuned_text,
+        "--check writes nothing, even when the rule is out of date"
+    );
     let text = String::from_utf8_lossy(&denied.stdout);
     assert!(
         text.contains("-modified: 2026-11-28") && text.contains("+modified: 2026-11-29"),

@@ -22,29 +22,54 @@ fn detect_does_not_hang_with_a_progress_bar_on_a_terminal() {
         return;
     };
     let bin = assert_cmd::cargo::cargo_bin("trailtune");
+    // What detect says without a terminal: the run on a terminal must end the same way.
+    let plain = trailtune()
+        .args(["detect", "--no-progress", "--rule"])
+        .arg(seed())
+        .arg(good_logs())
+        .output()
+        .unwrap();
+    let expected = plain.status.code().expect("detect exited");
+    assert!(matches!(expected, 0 | 1), "{plain:?}");
     let cmd = format!(
         "{} detect --rule {} {}",
         bin.display(),
         seed().display(),
         good_logs().display()
     );
+    let dir = tempfile::tempdir().unwrap();
+    let typescript = dir.path().join("typescript");
+    // -e: script exits with the child's status; what the terminal showed goes to the file.
     let mut child = std::process::Command::new(script)
-        .args(["-qec", &cmd, "/dev/null"])
+        .args(["-qec", &cmd])
+        .arg(&typescript)
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
         if start.elapsed() > Duration::from_secs(60) {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("detect on a terminal did not finish in 60 s");
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
+    let shown = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert_eq!(
+        status.code(),
+        Some(expected),
+        "detect on a terminal ended otherwise than without one: {shown}"
+    );
+    assert!(
+        shown.contains("hit(s) from 1 rule(s)"),
+        "the report reached the terminal: {shown}"
+    );
 }
 
 fn which(name: &str) -> Result<std::path::PathBuf, ()> {
@@ -1353,4 +1378,260 @@ fn a_slice_of_days_already_held_leaves_the_state_file_alone() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("state unchanged"), "{stderr}");
     assert_eq!(std::fs::read(&state).unwrap(), before);
+}
+
+/// A region, a userAgent, an ARN and an eventID as an attacker would shape them: an ESC sequence
+/// that moves up and erases a line, a carriage return, a line break that would forge a table
+/// row, an OSC title, a bidi override. Region codes are lower-cased by trailtune, so these are.
+const EVIL_REGION: &str = "eu-evil-1\u{1b}[1a\u{1b}[2k\r\n| us-east-1 | 999 |\u{202e}";
+const EVIL_AGENT: &str = "curl\u{1b}]0;owned\u{7}\u{1b}[2k\r\nfake=line";
+const EVIL_ARN: &str = "arn:aws:iam::111122223333:user/mallory\u{1b}[8m\n\u{202e}yrollam";
+const EVIL_ID: &str = "id\u{1b}[1a\u{9b}2k\u{2066}";
+
+/// `text` as trailtune shows it on a terminal (report::text::escape).
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            c if (c as u32) < 0x20 => format!("\\x{:02x}", c as u32),
+            c if c.is_control() || matches!(c, '\u{202e}' | '\u{2066}') => {
+                format!("\\u{{{:x}}}", c as u32)
+            }
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Nothing a terminal would act on: no C0 but the line breaks trailtune writes, no C1, no bidi.
+fn assert_terminal_safe(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{what} printed {bad:?} raw:\n{text}");
+}
+
+fn evil_event(i: usize, region: &str, agent: &str, arn: &str, id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "arn": arn, "accountId": "111122223333"},
+        "eventTime": format!("2025-03-0{}T08:00:00Z", 1 + i % 5),
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "EvilCall",
+        "awsRegion": region,
+        "sourceIPAddress": "198.51.100.7",
+        "userAgent": agent,
+        "eventID": id,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333",
+    })
+}
+
+/// A rule that matches every `EvilCall` and shows its userAgent and ARN.
+const EVIL_RULE: &str = "title: Evil Call\nid: 6d1c1f2e-0000-4000-8000-00000000e511\nlevel: high\n\
+    logsource:\n  product: aws\n  service: cloudtrail\n\
+    detection:\n  selection:\n    eventName: EvilCall\n  condition: selection\n\
+    fields:\n  - userAgent\n  - userIdentity.arn\n";
+
+/// Logs with the hostile values (and a few ordinary events), the rule, and a damaged file whose
+/// name carries an ESC sequence and a line break.
+fn evil_logs(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let logs = dir.join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let mut records: Vec<serde_json::Value> = (0..5)
+        .map(|i| {
+            evil_event(
+                i,
+                "eu-west-1",
+                "aws-cli/2",
+                "arn:aws:iam::111122223333:user/alice",
+                &format!("ok-{i}"),
+            )
+        })
+        .collect();
+    records.push(evil_event(0, EVIL_REGION, EVIL_AGENT, EVIL_ARN, EVIL_ID));
+    std::fs::write(
+        logs.join("records.json"),
+        serde_json::json!({ "Records": records }).to_string(),
+    )
+    .unwrap();
+    std::fs::write(logs.join("bad\u{1b}[2k\nname.json"), "{not json").unwrap();
+    let rule = dir.join("evil.yml");
+    std::fs::write(&rule, EVIL_RULE).unwrap();
+    (logs, rule)
+}
+
+#[test]
+fn control_characters_from_the_logs_are_escaped_in_tables_and_problem_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logs, rule) = evil_logs(dir.path());
+    let region = shown(EVIL_REGION);
+    let run = |args: &[&str]| {
+        let out = trailtune().args(args).arg(&logs).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let problem = shown("bad\u{1b}[2k\nname.json");
+
+    let (code, stdout, stderr) = run(&["profile", "--no-progress"]);
+    assert_eq!(code, Some(3), "a damaged file was skipped: {stderr}");
+    assert_terminal_safe("profile", &stdout);
+    assert_terminal_safe("profile's stderr", &stderr);
+    assert!(stdout.contains(&format!("| {region} |")), "{stdout}");
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("| us-east-1 ")),
+        "a forged row: {stdout}"
+    );
+    assert!(stderr.contains(&problem), "{stderr}");
+    assert!(
+        stderr.contains(&region),
+        "the unknown-region note: {stderr}"
+    );
+
+    let (_, stdout, stderr) = run(&["profile", "--no-progress", "--by", "principal"]);
+    assert_terminal_safe("profile --by principal", &stdout);
+    assert_terminal_safe("profile's stderr", &stderr);
+    assert!(stdout.contains(&shown(EVIL_ARN)), "{stdout}");
+
+    let (_, stdout, stderr) = run(&["allowlist", "--no-progress"]);
+    assert_terminal_safe("allowlist", &stdout);
+    assert_terminal_safe("allowlist's stderr", &stderr);
+    assert!(stdout.contains(&format!("| {region} |")), "{stdout}");
+    assert!(stderr.contains(&problem), "{stderr}");
+
+    let (code, stdout, stderr) =
+        run(&["detect", "--no-progress", "--rule", rule.to_str().unwrap()]);
+    assert_eq!(code, Some(4), "hits and a skipped file: {stderr}");
+    assert_terminal_safe("detect", &stdout);
+    assert_terminal_safe("detect's stderr", &stderr);
+    for value in [
+        &region,
+        &shown(EVIL_AGENT),
+        &shown(EVIL_ARN),
+        &shown(EVIL_ID),
+    ] {
+        assert!(stdout.contains(value.as_str()), "{value} in:\n{stdout}");
+    }
+    assert!(stderr.contains(&problem), "{stderr}");
+}
+
+#[test]
+fn json_keeps_the_exact_values_from_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (logs, rule) = evil_logs(dir.path());
+    let out = trailtune()
+        .args(["profile", "--no-progress", "--format", "json"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["region"] == EVIL_REGION),
+        "{json}"
+    );
+    let out = trailtune()
+        .args(["detect", "--no-progress", "--format", "ndjson", "--rule"])
+        .arg(&rule)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let hit = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|h| h["eventID"] == EVIL_ID)
+        .expect("the hostile event is a hit");
+    assert_eq!(hit["awsRegion"], EVIL_REGION);
+    assert_eq!(hit["fields"]["userAgent"], EVIL_AGENT);
+    assert_eq!(hit["fields"]["userIdentity.arn"], EVIL_ARN);
+}
+
+#[test]
+fn csv_cells_from_the_logs_cannot_start_a_formula_unless_csv_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs.json");
+    let formulas = ["=1+1", "+1", "-1", "@sum(a1)"];
+    let mut records: Vec<serde_json::Value> = (0..5)
+        .map(|i| {
+            evil_event(
+                i,
+                "eu-west-1",
+                "aws-cli/2",
+                "arn:aws:iam::111122223333:user/alice",
+                &format!("ok-{i}"),
+            )
+        })
+        .collect();
+    for (i, f) in formulas.iter().enumerate() {
+        records.push(evil_event(
+            i,
+            f,
+            &format!("{f}agent"),
+            "arn:aws:iam::111122223333:user/alice",
+            &format!("{f}-id"),
+        ));
+    }
+    std::fs::write(&logs, serde_json::json!({ "Records": records }).to_string()).unwrap();
+    let rule = dir.path().join("evil.yml");
+    std::fs::write(&rule, EVIL_RULE).unwrap();
+    let csv = |args: &[&str], raw: bool| {
+        let out = trailtune()
+            .args(args)
+            .args(["--no-progress", "--format", "csv"])
+            .args(if raw { &["--csv-raw"][..] } else { &[] })
+            .arg(&logs)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {out:?}"
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let rule_args = ["detect", "--rule", rule.to_str().unwrap()];
+    for args in [&["profile"][..], &["allowlist"], &rule_args] {
+        let guarded = csv(args, false);
+        let raw = csv(args, true);
+        for f in formulas {
+            assert!(
+                guarded
+                    .lines()
+                    .any(|l| l.starts_with(&format!("'{f},")) || l.contains(&format!(",'{f},"))),
+                "{args:?}: {f} not neutralised:\n{guarded}"
+            );
+            assert!(
+                !guarded
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{f},")) || l.contains(&format!(",{f},"))),
+                "{args:?}: {f} raw:\n{guarded}"
+            );
+            assert!(
+                raw.lines()
+                    .any(|l| l.starts_with(&format!("{f},")) || l.contains(&format!(",{f},"))),
+                "{args:?} --csv-raw: {f} changed:\n{raw}"
+            );
+            assert!(
+                !raw.contains(&format!("'{f}")),
+                "{args:?} --csv-raw:\n{raw}"
+            );
+        }
+    }
+    // Our own numbers are never quoted: the profile's counts stay numbers.
+    let profile = csv(&["profile"], false);
+    assert!(profile.contains("\n'=1+1,1,"), "{profile}");
+    // detect: the eventID and the userAgent field of a hit are guarded as well.
+    let hits = csv(&rule_args, false);
+    assert!(hits.contains(",'=1+1-id,"), "{hits}");
+    assert!(hits.contains(",'=1+1,"), "{hits}");
 }

@@ -1215,6 +1215,18 @@ fn meta_filter_for_an_unknown_rule_is_reported() {
         "{}",
         loaded.errors[0]
     );
+    // Beside a rule it does not name, the stray filter changes nothing: its event still matches.
+    let rule = "title: A rule\nid: a-rule\nlogsource: {product: aws, service: cloudtrail}\n\
+        detection:\n  selection:\n    eventName: A\n  condition: selection\n";
+    let both = RuleSet::load_str(&format!("{rule}---\n{filter}"), Path::new("f.yml"), &opts());
+    assert_eq!(both.rules.len(), 1, "{:?}", both.errors);
+    assert_eq!(both.errors.len(), 1, "{:?}", both.errors);
+    assert_eq!(both.rules.evaluate(&event(r#"{"eventName":"A"}"#)), [0]);
+    assert!(
+        both.rules
+            .evaluate(&event(r#"{"eventName":"B"}"#))
+            .is_empty()
+    );
 }
 
 #[test]
