@@ -60,8 +60,12 @@ Exit status:
   4  ran, some input was skipped, something to report";
 
 /// The error and its causes on one line, each said once (a stage's message often quotes its
-/// cause already).
+/// cause already), with control characters escaped (an error may quote a value from the logs).
 pub fn message(err: &anyhow::Error) -> String {
+    crate::report::text::escape(&raw_message(err)).into_owned()
+}
+
+fn raw_message(err: &anyhow::Error) -> String {
     let mut text = err.to_string();
     for cause in err.chain().skip(1) {
         let cause = cause.to_string();
