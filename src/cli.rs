@@ -88,6 +88,15 @@ pub struct InputArgs {
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// The largest record (one event) read, in bytes; a larger one is reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::input::Limits::DEFAULT_MAX_RECORD_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_record_bytes: u64,
+
+    /// The largest line (or single-line JSON value) and the longest run of whitespace read, in
+    /// bytes; a file with a larger one is reported and the rest of it skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::input::Limits::DEFAULT_MAX_LINE_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_line_bytes: u64,
 }
 
 /// The time window (inclusive UTC dates).

@@ -140,6 +140,10 @@ fn input(args: cli::InputArgs) -> InputConfig {
         paths: args.paths,
         strict: args.strict,
         progress: !args.no_progress,
+        limits: crate::input::Limits {
+            max_record_bytes: args.max_record_bytes,
+            max_line_bytes: args.max_line_bytes,
+        },
     }
 }
 

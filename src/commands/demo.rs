@@ -55,6 +55,7 @@ pub fn run(args: DemoArgs) -> Result<Status> {
             paths: vec![dir.join("AWSLogs")],
             strict: false,
             progress: false,
+            limits: Default::default(),
         },
         window: WindowSpec::default(),
         policy: PolicyConfig::default(),

@@ -1,13 +1,17 @@
 //! Decode one source into raw JSON records. Gzip is recognised by its magic bytes (multi-member
 //! streams too); the JSON shape by content: `{"Records":[...]}` objects (one per line, or one
 //! pretty-printed document), a bare array of events, NDJSON (one event or one Records object per
-//! line). Line-oriented input is streamed line by line, so memory is bounded by the longest line
-//! (one CloudTrail delivery object), never by the file. Records are handed to a callback as
-//! borrowed [`RawValue`]s with their location; what they mean is the caller's business.
+//! line). Line-oriented input is read one unit at a time (a line, or one value when values are
+//! concatenated on a line), so memory is bounded by one delivery object, never by the file;
+//! pretty-printed documents are streamed record by record. Runs of whitespace are squeezed as
+//! they are read, and [`Limits`] bound a unit, a run of whitespace and a record: what passes
+//! them is reported as [`ProblemKind::TooLarge`] with its byte offset. Records are handed to a
+//! callback as [`RawValue`]s with their location; what they mean is the caller's business.
 //!
 //! Damage never loses good data: records before a truncation or a corrupt gzip tail are
 //! delivered, then the damage is reported as a [`Problem`].
 
+use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -16,7 +20,7 @@ use flate2::bufread::MultiGzDecoder;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{Ignored, Location, Problem, ProblemKind, Source, SourceKind};
+use super::{Ignored, Limits, Location, Problem, ProblemKind, Source, SourceKind};
 
 /// One record as found in the input, not yet interpreted.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +45,7 @@ const BUF: usize = 256 * 1024;
 /// Read every record of `source`, calling `on_record` for each.
 pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -> ReadOutcome {
     let name = source.name();
+    let record_base = Cell::new(usize::MAX);
     let mut sink = Sink {
         name: &name,
         on_record,
@@ -48,6 +53,8 @@ pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -
         line: None,
         elements: 0,
         skip: 0,
+        max_record: source.limits.max_record_bytes,
+        record_base: Some(&record_base),
     };
     let raw: Box<dyn Read> = match &source.kind {
         SourceKind::File(path) => match File::open(path) {
@@ -72,7 +79,9 @@ pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -
     } else {
         Box::new(plain)
     };
-    decode(&mut *reader, gzip, &mut sink);
+    let mut scanner = Scanner::new(&mut *reader, source.limits, &record_base);
+    decode(&mut scanner, gzip, &mut sink);
+    sink.outcome.bytes = scanner.offset();
     sink.outcome
 }
 
@@ -87,6 +96,10 @@ struct Sink<'a> {
     /// Elements to pass over silently: handed over already before a switch to whole-document
     /// mode re-reads the value they belong to.
     skip: usize,
+    /// The largest record handed over.
+    max_record: u64,
+    /// Shared with the [`Scanner`]: the depth of the array whose elements are records.
+    record_base: Option<&'a Cell<usize>>,
 }
 
 impl Sink<'_> {
@@ -130,6 +143,15 @@ impl Sink<'_> {
         }
         self.elements += 1;
         self.outcome.records += 1;
+        if json.get().len() as u64 > self.max_record {
+            let detail = format!(
+                "a record of {} bytes, larger than {} bytes (--max-record-bytes)",
+                json.get().len(),
+                self.max_record
+            );
+            self.problem(ProblemKind::BadRecord, detail);
+            return;
+        }
         if !json.get().starts_with('{') {
             let excerpt = excerpt(json.get().as_bytes());
             self.problem(
@@ -155,23 +177,27 @@ fn read_error_kind(gzip: bool) -> ProblemKind {
 }
 
 /// Decide between line mode (the first non-blank line is a complete JSON value) and
-/// whole-document mode (pretty-printed JSON), then decode.
-fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
+/// whole-document mode (pretty-printed JSON), then decode. Line mode reads one unit at a time (a
+/// line, or one value when values are concatenated on a line), never more than
+/// `max_line_bytes`; whole-document mode streams.
+fn decode(scanner: &mut Scanner<'_>, gzip: bool, sink: &mut Sink<'_>) {
     let mut line = Vec::new();
-    let mut number = 0;
+    // The line the next unit starts on.
+    let mut number = 1;
+    let mut unit_line;
     // Blank lines before the first value say nothing about the format.
     let start = loop {
         line.clear();
-        number += 1;
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => {
+        unit_line = number;
+        match scanner.read_unit(&mut line) {
+            Ok((0, _)) => {
                 sink.problem(ProblemKind::NotALog, "empty".to_string());
                 return;
             }
-            Ok(n) => sink.outcome.bytes += n as u64,
+            Ok((_, ends_line)) => number += usize::from(ends_line),
             Err(err) => {
                 salvage(&line, sink);
-                sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
+                read_failed(err, gzip, sink);
                 return;
             }
         }
@@ -185,45 +211,275 @@ fn decode(reader: &mut dyn BufRead, gzip: bool, sink: &mut Sink<'_>) {
         return;
     }
     // Line mode. A line may hold several values back to back (`}{`: delivery objects
-    // concatenated by `cat`/`zcat`, which end without a newline).
+    // concatenated by `cat`/`zcat`, which end without a newline): each is a unit of its own.
     let mut first_value = true;
     loop {
         let body = trim(&line);
         if !body.is_empty() {
-            sink.line = Some(number);
+            sink.line = Some(unit_line);
             let (next, done) = line_values(body, first_value, sink);
             match next {
                 Next::Continue => {}
                 Next::Stop => return,
                 Next::WholeDocument => {
-                    // The line ends inside a multi-line (pretty-printed) document: read the rest
-                    // of the input as whitespace-separated documents from the start of this
-                    // line, passing over the values of this line already decoded.
-                    let line_bytes = line.len() as u64;
-                    if let Err(err) = reader.read_to_end(&mut line) {
-                        salvage(&line, sink);
-                        sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
-                        return;
-                    }
-                    sink.outcome.bytes += line.len() as u64 - line_bytes;
+                    // The line ends inside a multi-line (pretty-printed) document: stream the
+                    // rest of the input as whitespace-separated documents from the start of this
+                    // unit, passing over the values of this unit already decoded.
                     let first = first_value && done == 0;
-                    return whole_document(&line, sink, done, first);
+                    scanner.stream();
+                    let rest = io::Cursor::new(std::mem::take(&mut line)).chain(&mut *scanner);
+                    if let Err(err) = whole_document(rest, sink, done, first) {
+                        read_failed(err, gzip, sink);
+                    }
+                    return;
                 }
             }
             first_value = false;
         }
         line.clear();
-        number += 1;
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => return,
-            Ok(n) => sink.outcome.bytes += n as u64,
+        unit_line = number;
+        match scanner.read_unit(&mut line) {
+            Ok((0, _)) => return,
+            Ok((_, ends_line)) => number += usize::from(ends_line),
             Err(err) => {
-                sink.line = Some(number);
+                sink.line = Some(unit_line);
                 salvage(&line, sink);
-                sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink)));
+                read_failed(err, gzip, sink);
                 return;
             }
         }
+    }
+}
+
+/// Report a read error: a limit of the [`Scanner`], or damaged input.
+fn read_failed(err: io::Error, gzip: bool, sink: &mut Sink<'_>) {
+    let capped = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<TooLarge>())
+        .map(|e| e.0.clone());
+    match capped {
+        Some(detail) => sink.problem(ProblemKind::TooLarge, format!("{detail}{}", kept(sink))),
+        None => sink.problem(read_error_kind(gzip), format!("{err}{}", kept(sink))),
+    }
+}
+
+/// A limit of [`Limits`] was passed: the message says where and which.
+#[derive(Debug)]
+struct TooLarge(String);
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// Whitespace kept of one run outside strings; the rest of the run is passed over (it means
+/// nothing in JSON), so a gzip of gigabytes of spaces never reaches memory.
+const KEEP_SPACES: u64 = 64;
+/// Nesting depths whose entry offsets are remembered (a record sits at depth 1 to 3).
+const DEPTHS: usize = 4;
+
+/// The decompressed bytes on their way to the parser. Tracks strings and nesting (enough to
+/// find where a top-level value ends and how long the current record is), squeezes runs of
+/// whitespace, counts the bytes, and enforces [`Limits`] with a [`TooLarge`] read error.
+struct Scanner<'a> {
+    inner: &'a mut dyn BufRead,
+    t: Track<'a>,
+}
+
+/// What the [`Scanner`] knows of the bytes so far.
+struct Track<'a> {
+    limits: Limits,
+    /// Bytes consumed from `inner`.
+    offset: u64,
+    in_string: bool,
+    escaped: bool,
+    depth: usize,
+    /// Length of the current run of whitespace outside strings.
+    spaces: u64,
+    /// Where each of the first [`DEPTHS`] depths was last entered.
+    entered: [u64; DEPTHS],
+    /// In whole-document mode, the depth of the array whose elements are records (0: the
+    /// top-level value is the record), set by the parser's visitors; `None` in line mode.
+    record_base: Option<&'a Cell<usize>>,
+    capped: Option<String>,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(inner: &'a mut dyn BufRead, limits: Limits, record_base: &'a Cell<usize>) -> Self {
+        record_base.set(usize::MAX);
+        let t = Track {
+            limits,
+            offset: 0,
+            in_string: false,
+            escaped: false,
+            depth: 0,
+            spaces: 0,
+            entered: [0; DEPTHS],
+            record_base: Some(record_base),
+            capped: None,
+        };
+        Scanner { inner, t }
+    }
+
+    /// Switch to whole-document mode: records are bounded as they stream.
+    fn stream(&mut self) {
+        if let Some(base) = self.t.record_base {
+            base.set(0);
+        }
+    }
+
+    /// Bytes consumed so far.
+    fn offset(&self) -> u64 {
+        self.t.offset
+    }
+}
+
+impl Track<'_> {
+    fn streaming(&self) -> bool {
+        self.record_base.is_some_and(|b| b.get() != usize::MAX)
+    }
+
+    /// Account for one byte; whether it is kept.
+    fn step(&mut self, b: u8) -> bool {
+        self.offset += 1;
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' || b == b'\n' {
+                // A raw newline never belongs to a string: the line was damaged.
+                self.in_string = false;
+            }
+            return true;
+        }
+        if b.is_ascii_whitespace() {
+            self.spaces += 1;
+            return self.spaces <= KEEP_SPACES || b == b'\n';
+        }
+        self.spaces = 0;
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => {
+                if let Some(at) = self.entered.get_mut(self.depth) {
+                    *at = self.offset - 1;
+                }
+                self.depth += 1;
+            }
+            b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+            // A byte-order mark between documents (`cat` of files saved by editors); never valid
+            // JSON outside a string.
+            0xEF | 0xBB | 0xBF if self.streaming() => return false,
+            _ => {}
+        }
+        true
+    }
+
+    /// The limit passed, if any.
+    fn check(&mut self, unit: u64) -> io::Result<()> {
+        let max_line = self.limits.max_line_bytes;
+        let what = if self.spaces > max_line {
+            Some(format!(
+                "a run of more than {max_line} bytes of whitespace (--max-line-bytes)"
+            ))
+        } else if unit > max_line {
+            Some(format!(
+                "a line longer than {max_line} bytes (--max-line-bytes)"
+            ))
+        } else {
+            let base = self.record_base.map_or(usize::MAX, Cell::get);
+            let max = self.limits.max_record_bytes;
+            (self.depth > base && base < DEPTHS && self.offset - self.entered[base] > max)
+                .then(|| format!("a record larger than {max} bytes (--max-record-bytes)"))
+        };
+        if let Some(what) = what {
+            self.capped = Some(format!("at byte {}: {what}", self.offset));
+        }
+        self.failed()
+    }
+
+    fn failed(&self) -> io::Result<()> {
+        match &self.capped {
+            Some(what) => Err(io::Error::other(TooLarge(what.clone()))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Scanner<'_> {
+    /// Read one unit into `buf`: up to and with the end of the line, or up to the end of a
+    /// top-level value when more follows on the line. Returns the bytes read (0 at the end) and
+    /// whether the unit ended a line.
+    fn read_unit(&mut self, buf: &mut Vec<u8>) -> io::Result<(u64, bool)> {
+        self.t.failed()?;
+        let start = self.t.offset;
+        loop {
+            let chunk = match self.inner.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            };
+            if chunk.is_empty() {
+                return Ok((self.t.offset - start, false));
+            }
+            let mut used = 0;
+            let mut end = None;
+            for &b in chunk {
+                used += 1;
+                let outside = !self.t.in_string;
+                let depth = self.t.depth;
+                if self.t.step(b) {
+                    buf.push(b);
+                }
+                if b == b'\n' {
+                    end = Some(true);
+                } else if outside && depth == 1 && matches!(b, b'}' | b']') {
+                    end = Some(false);
+                }
+                if end.is_some() || buf.len() as u64 > self.t.limits.max_line_bytes {
+                    break;
+                }
+            }
+            self.inner.consume(used);
+            self.t.check(buf.len() as u64)?;
+            if let Some(ends_line) = end {
+                return Ok((self.t.offset - start, ends_line));
+            }
+        }
+    }
+}
+
+impl Read for Scanner<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.t.failed()?;
+        let mut n = 0;
+        while n < out.len() {
+            let chunk = match self.inner.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let mut used = 0;
+            for &b in chunk {
+                used += 1;
+                if self.t.step(b) {
+                    out[n] = b;
+                    n += 1;
+                    if n == out.len() {
+                        break;
+                    }
+                }
+            }
+            self.inner.consume(used);
+            self.t.check(0)?;
+        }
+        Ok(n)
     }
 }
 
@@ -296,7 +552,11 @@ enum Next {
 /// input follows the value on the same line, where the value ends.
 fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> (Next, Option<usize>) {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let shape = TopLevel { sink: &mut *sink }.deserialize(&mut de);
+    let shape = TopLevel {
+        sink: &mut *sink,
+        owned: false,
+    }
+    .deserialize(&mut de);
     // More after the value (`}{`)? Then find where it ends, so the rest is read too.
     let (value, tail) = match shape {
         Ok(_) if de.end().is_err() => match value_end(bytes) {
@@ -370,43 +630,61 @@ fn starts_document(bytes: &[u8]) -> bool {
     matches!(trim(bytes), b"{" | b"[")
 }
 
-/// Pretty-printed input: a sequence of top-level values separated by whitespace (or nothing),
-/// the first `skip` of which were decoded already; `first` when no value came before.
-fn whole_document(bytes: &[u8], sink: &mut Sink<'_>, skip: usize, mut first: bool) {
+/// Pretty-printed input, streamed: a sequence of top-level values separated by whitespace (or
+/// nothing), the first `skip` of which were decoded already; `first` when no value came before.
+/// Records are handed over as they are parsed, so nothing but the current record is held, and
+/// the records before any damage were delivered already. A read error is returned.
+fn whole_document(
+    reader: impl Read,
+    sink: &mut Sink<'_>,
+    skip: usize,
+    mut first: bool,
+) -> io::Result<()> {
     sink.line = None;
-    let mut rest = trim(bytes);
+    let mut de = serde_json::Deserializer::from_reader(reader);
     let mut skip = skip;
-    // One stream per run of values; a byte-order mark between files (`cat` of files saved by
-    // editors) starts the next run.
-    'runs: while !rest.is_empty() {
-        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
-        loop {
-            let start = stream.byte_offset();
-            match stream.next() {
-                None => return,
-                Some(Ok(_)) if skip > 0 => skip -= 1,
-                Some(Ok(raw)) => {
-                    if let (Next::Stop, _) = one_value(raw.get().as_bytes(), first, sink) {
-                        return;
-                    }
-                    first = false;
-                }
-                Some(Err(err)) => {
-                    let after = &rest[start..];
-                    let trimmed = trim(after);
-                    let spaces = after.len() - after.trim_ascii_start().len();
-                    if trimmed.len() < after.len() - spaces {
-                        // A byte-order mark: read on after it.
-                        rest = trimmed;
-                        continue 'runs;
-                    }
-                    // Damaged document: deliver the records before the damage, then report it.
-                    salvage(after, sink);
-                    sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
-                    return;
-                }
+    loop {
+        // Whitespace (and byte-order marks, dropped by the scanner) up to the next value.
+        match de.end() {
+            Ok(()) => return Ok(()),
+            Err(err) if err.is_io() => return Err(err.into()),
+            Err(_) => {}
+        }
+        if let Some(base) = sink.record_base {
+            base.set(0);
+        }
+        let shape = if skip > 0 {
+            skip -= 1;
+            de::Deserialize::deserialize(&mut de)
+                .map(|IgnoredAny| ())
+                .map(|_| None)
+        } else {
+            TopLevel {
+                sink: &mut *sink,
+                owned: true,
+            }
+            .deserialize(&mut de)
+            .map(Some)
+        };
+        match shape {
+            Ok(None) | Ok(Some(Shape::Records | Shape::Array | Shape::Event)) => {}
+            Ok(Some(Shape::Digest)) => sink.ignored(Ignored::Digest),
+            Ok(Some(Shape::Other(what))) if first => {
+                sink.problem(ProblemKind::NotALog, what);
+                return Ok(());
+            }
+            Ok(Some(Shape::Other(what))) => {
+                sink.outcome.records += 1;
+                sink.problem(ProblemKind::BadRecord, what);
+            }
+            Err(err) if err.is_io() => return Err(err.into()),
+            Err(err) => {
+                // Damaged document: the records before the damage were delivered.
+                sink.problem(ProblemKind::InvalidJson, format!("{err}{}", kept(sink)));
+                return Ok(());
             }
         }
+        first = false;
     }
 }
 
@@ -419,7 +697,11 @@ fn salvage(bytes: &[u8], sink: &mut Sink<'_>) {
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     // The error is the damage the caller reports; records before it were delivered.
-    let _ = TopLevel { sink: &mut *sink }.deserialize(&mut de);
+    let _ = TopLevel {
+        sink: &mut *sink,
+        owned: false,
+    }
+    .deserialize(&mut de);
 }
 
 /// The note on records kept from a damaged file (not for a bad NDJSON line: reading goes on).
@@ -470,6 +752,9 @@ enum Shape {
 /// classifies any other object by its keys.
 struct TopLevel<'s, 'a> {
     sink: &'s mut Sink<'a>,
+    /// Reading from a stream: records are copied out (nothing can be borrowed), and a
+    /// top-level event is handed over from here.
+    owned: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for TopLevel<'_, '_> {
@@ -488,36 +773,71 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Shape, M::Error> {
         let mut shape = Shape::Other("a JSON object without CloudTrail fields".to_string());
-        while let Some(key) = map.next_key::<TopKey>()? {
-            match key {
-                TopKey::Records => {
-                    map.next_value_seed(Elements {
-                        sink: &mut *self.sink,
-                    })?;
-                    shape = Shape::Records;
+        // When streaming, the entries of an object that may be an event are kept to hand it
+        // over whole (within the record limit).
+        let mut entries: Vec<(String, Box<RawValue>)> = Vec::new();
+        let mut size = 0u64;
+        while let Some(key) = map.next_key::<String>()? {
+            let kind = TopKey::of(&key);
+            if let TopKey::Records = kind {
+                map.next_value_seed(Elements {
+                    sink: &mut *self.sink,
+                    owned: self.owned,
+                    depth: 2,
+                })?;
+                shape = Shape::Records;
+                entries = Vec::new();
+                continue;
+            }
+            if self.owned && !matches!(shape, Shape::Records) {
+                let value: Box<RawValue> = map.next_value()?;
+                size += (key.len() + value.get().len() + 4) as u64;
+                if size <= self.sink.max_record {
+                    entries.push((key, value));
                 }
-                TopKey::Digest => {
-                    map.next_value::<IgnoredAny>()?;
-                    if !matches!(shape, Shape::Records) {
-                        shape = Shape::Digest;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+            match kind {
+                TopKey::Digest if !matches!(shape, Shape::Records) => shape = Shape::Digest,
+                TopKey::Event if matches!(shape, Shape::Other(_)) => shape = Shape::Event,
+                _ => {}
+            }
+        }
+        if self.owned && matches!(shape, Shape::Event) {
+            if size > self.sink.max_record {
+                self.sink.outcome.records += 1;
+                let detail = format!(
+                    "a record of more than {} bytes (--max-record-bytes)",
+                    self.sink.max_record
+                );
+                self.sink.problem(ProblemKind::BadRecord, detail);
+            } else {
+                let mut text = String::with_capacity(size as usize + 2);
+                text.push('{');
+                for (i, (key, value)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
                     }
+                    text.push_str(&serde_json::to_string(key).map_err(de::Error::custom)?);
+                    text.push(':');
+                    text.push_str(value.get());
                 }
-                TopKey::Event => {
-                    map.next_value::<IgnoredAny>()?;
-                    if matches!(shape, Shape::Other(_)) {
-                        shape = Shape::Event;
-                    }
-                }
-                TopKey::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                text.push('}');
+                let raw = RawValue::from_string(text).map_err(de::Error::custom)?;
+                self.sink.record(&raw);
             }
         }
         Ok(shape)
     }
 
     fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<Shape, S::Error> {
-        Elements { sink: self.sink }.visit_seq(seq)?;
+        Elements {
+            sink: self.sink,
+            owned: self.owned,
+            depth: 1,
+        }
+        .visit_seq(seq)?;
         Ok(Shape::Array)
     }
 
@@ -544,6 +864,10 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
 /// The elements of a Records array (or a bare array), delivered one by one.
 struct Elements<'s, 'a> {
     sink: &'s mut Sink<'a>,
+    /// See [`TopLevel::owned`].
+    owned: bool,
+    /// The nesting depth of the array (1: a bare array, 2: a `Records` array).
+    depth: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for Elements<'_, '_> {
@@ -561,8 +885,17 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
     }
 
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            self.sink.record(raw);
+        if !self.owned {
+            while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+                self.sink.record(raw);
+            }
+            return Ok(());
+        }
+        if let Some(base) = self.sink.record_base {
+            base.set(self.depth);
+        }
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            self.sink.record(&raw);
         }
         Ok(())
     }
@@ -576,27 +909,15 @@ enum TopKey {
     Other,
 }
 
-impl<'de> de::Deserialize<'de> for TopKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<TopKey, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = TopKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<TopKey, E> {
-                Ok(match key {
-                    "Records" => TopKey::Records,
-                    "digestStartTime" | "digestEndTime" | "logFiles" | "digestS3Bucket" => {
-                        TopKey::Digest
-                    }
-                    "eventVersion" | "eventTime" | "eventSource" | "eventName" | "awsRegion"
-                    | "eventID" | "userIdentity" | "@timestamp" => TopKey::Event,
-                    _ => TopKey::Other,
-                })
-            }
+impl TopKey {
+    fn of(key: &str) -> TopKey {
+        match key {
+            "Records" => TopKey::Records,
+            "digestStartTime" | "digestEndTime" | "logFiles" | "digestS3Bucket" => TopKey::Digest,
+            "eventVersion" | "eventTime" | "eventSource" | "eventName" | "awsRegion"
+            | "eventID" | "userIdentity" | "@timestamp" => TopKey::Event,
+            _ => TopKey::Other,
         }
-        d.deserialize_str(KeyVisitor)
     }
 }
 
@@ -610,6 +931,10 @@ mod tests {
     use super::*;
 
     fn run(bytes: &[u8]) -> (Vec<(String, Location)>, ReadOutcome) {
+        run_with(bytes, Limits::default())
+    }
+
+    fn run_with(bytes: &[u8], limits: Limits) -> (Vec<(String, Location)>, ReadOutcome) {
         let mut dir = std::env::temp_dir();
         dir.push(format!(
             "trailtune-decode-{}-{}",
@@ -617,7 +942,8 @@ mod tests {
             rand_suffix()
         ));
         std::fs::write(&dir, bytes).unwrap();
-        let source = Source::file(dir.clone());
+        let mut source = Source::file(dir.clone());
+        source.limits = limits;
         let mut seen = Vec::new();
         let outcome = read_records(&source, &mut |r| {
             let v: serde_json::Value = serde_json::from_str(r.json.get()).unwrap();
@@ -873,6 +1199,99 @@ mod tests {
         assert_eq!(out.problems[0].kind, ProblemKind::NotALog);
         let (_, out) = run(b"\x1f\x8bnot really gzip");
         assert_eq!(out.problems[0].kind, ProblemKind::CorruptGzip);
+    }
+
+    const SMALL: Limits = Limits {
+        max_record_bytes: 100,
+        max_line_bytes: 1000,
+    };
+
+    #[test]
+    fn whitespace_bomb_is_reported_not_held() {
+        // 4 MB of spaces from a small gzip: squeezed as it streams, then refused by its length.
+        let mut text = br#"{"Records":[{"eventID":"a"}]}"#.to_vec();
+        text.extend(std::iter::repeat_n(b' ', 4 << 20));
+        text.extend(br#"{"Records":[{"eventID":"b"}]}"#);
+        let (seen, out) = run_with(&gz(&text), SMALL);
+        assert_eq!(ids(&seen), ["a"]);
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.problems[0].kind, ProblemKind::TooLarge);
+        assert!(
+            out.problems[0].detail.contains("whitespace"),
+            "{}",
+            out.problems[0]
+        );
+        // Within the limit, the whitespace means nothing.
+        let (seen, out) = run_with(&gz(&text), Limits::default());
+        assert_eq!(ids(&seen), ["a", "b"]);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        // The same inside a pretty-printed document.
+        let mut text = b"{\n \"Records\": [{\"eventID\":\"a\"},".to_vec();
+        text.extend(std::iter::repeat_n(b' ', 4 << 20));
+        text.extend(br#"{"eventID":"b"}]}"#);
+        let (seen, out) = run_with(&gz(&text), SMALL);
+        assert_eq!(ids(&seen), ["a"]);
+        assert_eq!(
+            out.problems[0].kind,
+            ProblemKind::TooLarge,
+            "{:?}",
+            out.problems
+        );
+    }
+
+    #[test]
+    fn long_line_is_reported_and_the_lines_before_kept() {
+        let long = format!(
+            r#"{{"Records":[{{"eventID":"b","pad":"{}"}}]}}"#,
+            "x".repeat(2000)
+        );
+        let text = format!("{{\"eventID\":\"a\"}}\n{long}\n{{\"eventID\":\"c\"}}\n");
+        let (seen, out) = run_with(text.as_bytes(), SMALL);
+        assert_eq!(ids(&seen), ["a"]);
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert_eq!(out.problems[0].kind, ProblemKind::TooLarge);
+        assert!(
+            out.problems[0].detail.contains("--max-line-bytes"),
+            "{}",
+            out.problems[0]
+        );
+        // Values concatenated on one line (`zcat`) are units of their own: no line limit.
+        let one = r#"{"Records":[{"eventID":"a"},{"eventID":"b"}]}"#;
+        let (seen, out) = run_with(one.repeat(100).as_bytes(), SMALL);
+        assert_eq!(seen.len(), 200);
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+    }
+
+    #[test]
+    fn large_record_is_reported() {
+        let big = format!(r#"{{"eventID":"b","pad":"{}"}}"#, "x".repeat(200));
+        // Line mode: the record is skipped, the next one read.
+        let text = format!(r#"{{"Records":[{{"eventID":"a"}},{big},{{"eventID":"c"}}]}}"#);
+        let (seen, out) = run_with(text.as_bytes(), SMALL);
+        assert_eq!(ids(&seen), ["a", "c"]);
+        assert_eq!(
+            out.problems[0].kind,
+            ProblemKind::BadRecord,
+            "{:?}",
+            out.problems
+        );
+        // A pretty-printed document of many records streams; a record over the limit ends it.
+        let mut text = String::from("{\n  \"Records\": [\n");
+        for i in 0..50 {
+            text.push_str(&format!("    {{\"eventID\": \"e{i}\"}},\n"));
+        }
+        text.push_str(&format!("    {big}\n  ]\n}}\n"));
+        let (seen, out) = run_with(text.as_bytes(), SMALL);
+        assert_eq!(seen.len(), 50);
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(
+            matches!(
+                out.problems[0].kind,
+                ProblemKind::TooLarge | ProblemKind::BadRecord
+            ),
+            "{:?}",
+            out.problems
+        );
     }
 
     #[test]

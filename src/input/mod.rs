@@ -51,6 +51,38 @@ pub struct InputConfig {
     pub strict: bool,
     /// Draw a progress bar (on a terminal).
     pub progress: bool,
+    /// How large a record or a line may be.
+    pub limits: Limits,
+}
+
+/// Size limits of the decoder: input an attacker may have shaped (a gzip of gigabytes of
+/// spaces, one endless line) is reported and passed over instead of filling memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest record (one event). A larger record is skipped and reported; in a
+    /// pretty-printed document the rest of that file is skipped with it.
+    pub max_record_bytes: u64,
+    /// The largest unit read whole: a line, or one single-line JSON value (one delivery object;
+    /// values concatenated on one line by `zcat` are units of their own), and the longest run of
+    /// whitespace. A larger one ends the reading of that file (reported, with the records before
+    /// it kept). Pretty-printed documents are streamed and bounded by the record limit only.
+    pub max_line_bytes: u64,
+}
+
+impl Limits {
+    /// CloudTrail records are at most a few hundred KB.
+    pub const DEFAULT_MAX_RECORD_BYTES: u64 = 4 << 20;
+    /// A delivery object is at most a few tens of MB uncompressed.
+    pub const DEFAULT_MAX_LINE_BYTES: u64 = 128 << 20;
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_record_bytes: Limits::DEFAULT_MAX_RECORD_BYTES,
+            max_line_bytes: Limits::DEFAULT_MAX_LINE_BYTES,
+        }
+    }
 }
 
 impl InputConfig {
@@ -81,6 +113,9 @@ pub fn find(
         return Err(InputError::NoPaths);
     }
     let mut found = discover(&input.paths, opts);
+    for source in &mut found.sources {
+        source.limits = input.limits;
+    }
     let mut problems = ProblemLog::default();
     for (what, n) in std::mem::take(&mut found.ignored) {
         problems.ignore(what, n);
@@ -107,6 +142,8 @@ pub struct Source {
     pub kind: SourceKind,
     /// The delivery date in an S3-layout path (`.../CloudTrail/<region>/YYYY/MM/DD/<file>`).
     pub path_date: Option<NaiveDate>,
+    /// How large its records and lines may be.
+    pub limits: Limits,
 }
 
 impl Source {
@@ -116,6 +153,7 @@ impl Source {
         Source {
             kind: SourceKind::File(path),
             path_date,
+            limits: Limits::default(),
         }
     }
 
@@ -123,6 +161,7 @@ impl Source {
         Source {
             kind: SourceKind::Stdin,
             path_date: None,
+            limits: Limits::default(),
         }
     }
 
@@ -169,6 +208,9 @@ pub enum ProblemKind {
     NoEventTime,
     /// A record without a usable `awsRegion`.
     NoRegion,
+    /// A line, a run of whitespace or a record in a pretty-printed document larger than the
+    /// limits (`--max-line-bytes`, `--max-record-bytes`): the rest of the file was not read.
+    TooLarge,
 }
 
 impl ProblemKind {
@@ -190,6 +232,7 @@ impl ProblemKind {
             ProblemKind::BadRecord => "bad record",
             ProblemKind::NoEventTime => "no usable eventTime",
             ProblemKind::NoRegion => "no awsRegion",
+            ProblemKind::TooLarge => "too large",
         }
     }
 }

@@ -45,6 +45,15 @@ pub enum Problem {
     /// A variable was supplied with no values.
     #[error("placeholder %{name}% in '{field}|expand' has an empty value list")]
     EmptyPlaceholder { field: String, name: String },
+    /// The placeholders of one value expand to more combinations than the cap.
+    #[error(
+        "'{field}|expand' expands to {count} values, more than the limit of {limit}: use fewer placeholders or shorter value lists"
+    )]
+    TooManyExpansions {
+        field: String,
+        count: String,
+        limit: usize,
+    },
     /// One rule was expected (`parse_rule`), but the text holds something else: several
     /// documents or rules, or a meta-filter.
     #[error("expected exactly one detection rule, found {0}")]

@@ -474,12 +474,20 @@ fn expand_item(
     let field = item.field.name.clone().unwrap_or_default();
     let raw = item.field.has_modifier(Modifier::Re);
     let mut values = Vec::with_capacity(item.values.len());
+    let mut too_many: Option<u128> = None;
     for value in item.values.drain(..) {
+        if too_many.is_some() {
+            continue;
+        }
         let SigmaValue::String(text) = value else {
             values.push(value);
             continue;
         };
         match expand_text(&text.original, vars) {
+            Ok(texts) if values.len() + texts.len() > MAX_EXPANSIONS => {
+                too_many = Some(values.len() as u128 + texts.len() as u128);
+            }
+            Err(Missing::TooMany { count }) => too_many = Some(count),
             Ok(texts) => values.extend(texts.iter().map(|t| {
                 SigmaValue::String(if raw {
                     SigmaString::from_raw(t)
@@ -487,7 +495,7 @@ fn expand_item(
                     SigmaString::new(t)
                 })
             })),
-            Err(Missing { name, empty }) => problems.push(if empty {
+            Err(Missing::Placeholder { name, empty }) => problems.push(if empty {
                 Problem::EmptyPlaceholder {
                     field: field.clone(),
                     name,
@@ -500,15 +508,34 @@ fn expand_item(
             }),
         }
     }
+    if let Some(count) = too_many {
+        let count = if count >= u64::MAX as u128 {
+            "more than 18446744073709551615".to_string()
+        } else {
+            count.to_string()
+        };
+        problems.push(Problem::TooManyExpansions {
+            field,
+            count,
+            limit: MAX_EXPANSIONS,
+        });
+        values.clear();
+    }
     item.values = values;
     item.field.modifiers.retain(|m| *m != Modifier::Expand);
 }
 
-/// A placeholder with no variable (`empty: false`) or with an empty value list.
+/// The most values one `|expand` value may expand to (per value, and per field with all its
+/// values together): every combination is a value the engine tests on each event, and ten
+/// placeholders of ten values each would be ten billion of them.
+pub(super) const MAX_EXPANSIONS: usize = 10_000;
+
+/// Why a value could not be expanded: a placeholder with no variable (`empty: false`) or with an
+/// empty value list, or more combinations than [`MAX_EXPANSIONS`] (`count`, saturating).
 #[derive(Debug, PartialEq)]
-struct Missing {
-    name: String,
-    empty: bool,
+enum Missing {
+    Placeholder { name: String, empty: bool },
+    TooMany { count: u128 },
 }
 
 /// Expand the `%name%` placeholders of one rule value into every combination of the variables'
@@ -534,14 +561,21 @@ fn expand_text(text: &str, vars: &BTreeMap<String, Vec<String>>) -> Result<Vec<S
         {
             let name = &rest[1..1 + end];
             if !name.is_empty() && !name.chars().any(char::is_whitespace) {
-                let values = vars.get(name).ok_or_else(|| Missing {
+                let values = vars.get(name).ok_or_else(|| Missing::Placeholder {
                     name: name.into(),
                     empty: false,
                 })?;
                 if values.is_empty() {
-                    return Err(Missing {
+                    return Err(Missing::Placeholder {
                         name: name.into(),
                         empty: true,
+                    });
+                }
+                // Count before building: the combinations multiply.
+                let count = results.len() as u128 * values.len() as u128;
+                if count > MAX_EXPANSIONS as u128 {
+                    return Err(Missing::TooMany {
+                        count: count_all(count, &rest[end + 2..], vars),
                     });
                 }
                 results = results
@@ -556,6 +590,25 @@ fn expand_text(text: &str, vars: &BTreeMap<String, Vec<String>>) -> Result<Vec<S
         rest = &rest[c.len_utf8()..];
     }
     Ok(results)
+}
+
+/// How many combinations `text` would give in all, `count` so far times each placeholder left
+/// (saturating), for the message.
+fn count_all(mut count: u128, mut rest: &str, vars: &BTreeMap<String, Vec<String>>) -> u128 {
+    while let Some(start) = rest.find('%') {
+        let Some(end) = rest[start + 1..].find('%') else {
+            break;
+        };
+        let name = &rest[start + 1..start + 1 + end];
+        match vars.get(name) {
+            Some(values) if !name.chars().any(char::is_whitespace) => {
+                count = count.saturating_mul(values.len().max(1) as u128);
+                rest = &rest[start + end + 2..];
+            }
+            _ => rest = &rest[start + 1..],
+        }
+    }
+    count
 }
 
 #[cfg(test)]
@@ -605,16 +658,29 @@ mod tests {
         let v = vars(&[("e", &[])]);
         assert_eq!(
             expand_text("%nope%", &v),
-            Err(Missing {
+            Err(Missing::Placeholder {
                 name: "nope".into(),
                 empty: false
             })
         );
         assert_eq!(
             expand_text("%e%", &v),
-            Err(Missing {
+            Err(Missing::Placeholder {
                 name: "e".into(),
                 empty: true
+            })
+        );
+    }
+
+    #[test]
+    fn expand_text_counts_combinations_before_building_them() {
+        let ten: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+        let v: BTreeMap<String, Vec<String>> = [("a".to_string(), ten)].into();
+        assert_eq!(expand_text("%a%%a%%a%%a%", &v).map(|r| r.len()), Ok(10_000));
+        assert_eq!(
+            expand_text(&"%a%".repeat(10), &v),
+            Err(Missing::TooMany {
+                count: 10_000_000_000
             })
         );
     }

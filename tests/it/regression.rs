@@ -1635,3 +1635,52 @@ fn csv_cells_from_the_logs_cannot_start_a_formula_unless_csv_raw() {
     assert!(hits.contains(",'=1+1-id,"), "{hits}");
     assert!(hits.contains(",'=1+1,"), "{hits}");
 }
+
+#[test]
+fn hostile_sizes_are_reported_and_the_good_data_kept() {
+    // A gzip of megabytes of whitespace, an endless line and a huge record: each is reported as
+    // too large (small limits keep the test light), the run goes on and the good file counts.
+    let dir = tempfile::tempdir().unwrap();
+    let event = |id: &str| {
+        format!(
+            r#"{{"eventID":"{id}","eventTime":"2025-03-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","recipientAccountId":"1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u"}}}}"#
+        )
+    };
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        format!("{{\"Records\":[{},{}]}}", event("g1"), event("g2")),
+    )
+    .unwrap();
+    let mut spaces = format!("{{\"Records\":[{}]}}", event("w1")).into_bytes();
+    spaces.extend(std::iter::repeat_n(b' ', 8 << 20));
+    std::fs::write(dir.path().join("spaces.json.gz"), gzip(&spaces)).unwrap();
+    let line = format!(
+        "{}\n{{\"Records\":[{}]}}\n",
+        event("l1"),
+        "x".repeat(100_000)
+    );
+    std::fs::write(dir.path().join("line.json"), line).unwrap();
+    let (code, events, stderr) = profile_events(
+        &[
+            "--max-line-bytes",
+            "65536",
+            "--max-record-bytes",
+            "4096",
+            dir.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    // Ran, some input skipped.
+    assert_eq!(code, 3, "{stderr}");
+    // g1, g2, w1 before the whitespace, l1 before the long line.
+    assert_eq!(events, 4, "{stderr}");
+    assert!(
+        stderr.contains("spaces.json.gz") && stderr.contains("whitespace"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line.json") && stderr.contains("--max-line-bytes"),
+        "{stderr}"
+    );
+}

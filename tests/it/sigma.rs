@@ -921,6 +921,27 @@ fn placeholder_unresolved_is_a_load_error() {
 }
 
 #[test]
+fn placeholder_combinations_are_capped_with_a_load_error() {
+    // Ten placeholders of ten values each: ten billion values, refused at load, not built.
+    let rule = EXPAND_RULE.replace("'%trusted%'", &format!("'{}'", "%t%".repeat(10)));
+    let ten: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+    let ten: Vec<&str> = ten.iter().map(String::as_str).collect();
+    let loaded = RuleSet::load_str(&rule, Path::new("expand.yml"), &vars(&[("t", &ten)]));
+    assert!(loaded.rules.is_empty());
+    assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+    let e = &loaded.errors[0];
+    assert_eq!(e.rule.as_deref(), Some("expand"));
+    assert!(
+        e.reason.contains("src_ip|expand") && e.reason.contains("10000000000 values"),
+        "{e}"
+    );
+    // Four placeholders (10,000 values) are within the limit.
+    let rule = EXPAND_RULE.replace("'%trusted%'", &format!("'{}'", "%t%".repeat(4)));
+    let loaded = RuleSet::load_str(&rule, Path::new("expand.yml"), &vars(&[("t", &ten)]));
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+}
+
+#[test]
 fn placeholder_empty_value_list_is_a_load_error() {
     let loaded = RuleSet::load_str(
         EXPAND_RULE,
