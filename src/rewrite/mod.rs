@@ -163,6 +163,7 @@ impl RewriteError {
 /// the result. Never writes a rule that fails verification.
 pub fn apply(text: &str, plan: &TunePlan) -> Result<Rewritten, RewriteError> {
     let (bom, body, crlf) = split_encoding(text)?;
+    check_shape(&body)?;
     let (regions, allowlist) = validate_plan(plan)?;
     let filters = desired_filters(plan, &regions, allowlist);
     let managed: BTreeSet<String> = MANAGED_FILTERS
@@ -256,6 +257,23 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
         .context_radius(3)
         .header(old_name, new_name)
         .to_string()
+}
+
+/// Refuses, before any YAML parser sees it, a text too large or nested too deeply to parse in
+/// bounded time, and one with an alias: `yamlpath` follows an alias to its anchor, so an edit of
+/// an aliased list would land on the anchor (and `yamlpath` 1.26 panics on some of them).
+fn check_shape(body: &str) -> Result<(), RewriteError> {
+    let shape = crate::yaml_shape::check(body)
+        .map_err(|e| RewriteError::unsupported("(file)", e.to_string(), ""))?;
+    match shape.alias {
+        Some((line, name)) => Err(RewriteError::unsupported(
+            &format!("(file), line {line}"),
+            "YAML aliases are not supported by the rewrite (it edits text, and an alias would \
+             change the anchor it points to); write the values out in full",
+            format!("*{name}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Splits off a byte-order mark and converts all-CRLF text to LF. Mixed endings are rejected.
