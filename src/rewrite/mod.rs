@@ -48,11 +48,13 @@
 //!
 //! # Refused input
 //!
-//! Errors, never panics or guesses: YAML that tree-sitter or `serde_yaml` rejects (tab
-//! indentation, several documents); tags, anchors and aliases on the nodes we touch (`yamlpath`
-//! 1.26 panics on them; an anchor on the region list itself is allowed, and an alias to it would
-//! fail verification); a flow-mapping `detection` or selection; list items that are not one-line
-//! scalars; a multi-line flow list with comments inside (one without comments is collapsed onto
+//! Errors, never panics or guesses: a text over 1 MB or nested more than 64 levels (checked by a
+//! byte scan before any parser sees it: both parsers are quadratic in the depth); YAML that
+//! tree-sitter or `serde_yaml` rejects (tab indentation, several documents); any alias (`*name`,
+//! merge keys included: `yamlpath` follows an alias to its anchor, so the edit would land there);
+//! tags and anchors on the nodes we touch (`yamlpath` 1.26 panics on them; an anchor on the region
+//! list itself is allowed); a flow-mapping `detection` or selection; list items that are not
+//! one-line scalars; a multi-line flow list with comments inside (one without comments is collapsed onto
 //! one line); a condition that is a list, quoted or multi-line.
 //!
 //! # Line endings
