@@ -426,7 +426,7 @@ pub fn checked_total(total: u64, events: u64) -> Option<u64> {
 
 /// The earliest day a count may carry: 2006-01-01, the year AWS started (CloudTrail itself came
 /// in 2013). An earlier day is a forged or corrupt file, refused from the baseline file and the
-/// Athena CSV, so a date like 0001-01-01 can never stretch a window past `--min-history`.
+/// Athena CSV, so a row dated 0001-01-01 can never stretch the history past `--min-history`.
 pub fn earliest_plausible_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2006, 1, 1).expect("a valid date")
 }

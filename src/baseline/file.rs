@@ -252,12 +252,6 @@ impl Baseline {
             ));
         }
         let earliest = super::aggregate::earliest_plausible_day();
-        if doc.window.since < earliest {
-            return Err(format!(
-                "window starts {}, before {earliest} (AWS did not exist yet): a forged or corrupt file; refusing it",
-                doc.window.since
-            ));
-        }
         if doc.rows.is_empty() {
             return Err(
                 "no rows: the file holds no counts (an empty state); refusing it rather than \
@@ -282,6 +276,13 @@ impl Baseline {
             if parsed.day > latest {
                 return Err(format!(
                     "row {} is dated {} in the future (a bad clock or an edited file); refusing it",
+                    i + 1,
+                    parsed.day
+                ));
+            }
+            if parsed.day < earliest {
+                return Err(format!(
+                    "row {} is dated {}, before {earliest} (AWS did not exist yet): a forged or corrupt file; refusing it",
                     i + 1,
                     parsed.day
                 ));
@@ -414,7 +415,7 @@ mod tests {
             ),
             (
                 row("0001-01-01", "eu-west-1"),
-                "row 1 is dated 0001-01-01, outside",
+                "row 1 is dated 0001-01-01, before 2006-01-01",
             ),
             (String::new(), "no rows"),
             (
@@ -430,11 +431,12 @@ mod tests {
             let err = Baseline::from_json(&with_rows(&rows)).unwrap_err();
             assert!(err.contains(want), "{err}");
         }
-        let ancient = with_rows(&row("2025-01-02", "eu-west-1"))
+        // A window may start early (`--days 10000`), but no count is older than AWS.
+        let ancient = with_rows(&row("0001-01-01", "eu-west-1"))
             .replace("\"since\": \"2025-01-01\"", "\"since\": \"0001-01-01\"");
         let err = Baseline::from_json(&ancient).unwrap_err();
         assert!(
-            err.contains("window starts 0001-01-01, before 2006-01-01"),
+            err.contains("row 1 is dated 0001-01-01, before 2006-01-01"),
             "{err}"
         );
     }

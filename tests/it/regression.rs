@@ -1581,11 +1581,11 @@ fn forged_baselines_are_refused_naming_the_row_and_a_state_is_never_overwritten(
             "row 1 is dated 2006-01-01, outside the file's window",
         ),
         (
-            good.replace(
+            with_rows(&first_row.replace(day, "0001-01-01")).replace(
                 &format!("\"since\": \"{since}\""),
                 "\"since\": \"0001-01-01\"",
             ),
-            "window starts 0001-01-01, before 2006-01-01",
+            "row 1 is dated 0001-01-01, before 2006-01-01",
         ),
         (with_rows(""), "no rows"),
         (
