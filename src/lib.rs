@@ -22,6 +22,7 @@
 //! | [`policy`] | a baseline | the allowlist, each decision with a typed reason | print |
 //! | [`tune`] | rule text, baseline, policy | the tuned rule, compared with its target | decide from anything but text |
 //! | [`rewrite`] | rule text, a plan | rule text, changed only where intended | re-serialize YAML |
+//! | [`yaml_shape`] | rule text | size, nesting depth and aliases, by one byte scan | parse YAML |
 //! | [`sigma`] | rule YAML, JSON events | hits (adapter over rsigma), the parsed form of a rule | know polars, clap, printing |
 //! | [`athena`] | a table name, a parsed rule | Athena SQL for the baseline and for detection | talk to AWS |
 //! | [`detect`] | rules, sources | hits and statistics | keep events |
@@ -55,3 +56,4 @@ pub mod sigma;
 pub mod synth;
 pub(crate) mod tune;
 pub mod window;
+pub(crate) mod yaml_shape;

@@ -424,6 +424,13 @@ pub fn checked_total(total: u64, events: u64) -> Option<u64> {
     total.checked_add(events).filter(|t| *t <= MAX_TOTAL_EVENTS)
 }
 
+/// The earliest day a count may carry: 2006-01-01, the year AWS started (CloudTrail itself came
+/// in 2013). An earlier day is a forged or corrupt file, refused from the baseline file and the
+/// Athena CSV, so a row dated 0001-01-01 can never stretch the history past `--min-history`.
+pub fn earliest_plausible_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2006, 1, 1).expect("a valid date")
+}
+
 /// The latest day an event may carry: tomorrow (UTC), for clocks a little ahead. A later day is
 /// a bad clock or a forged record, refused from every source (logs, Athena CSV, baseline file),
 /// so it can never move a window or wipe a state.

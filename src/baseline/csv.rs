@@ -49,6 +49,9 @@ pub fn from_athena_csv(text: &str) -> Result<Baseline, CsvError> {
         });
     }
     let mut aggregates = Aggregates::default();
+    let mut seen: std::collections::HashMap<super::aggregate::Key, usize> =
+        std::collections::HashMap::new();
+    let earliest = super::aggregate::earliest_plausible_day();
     let latest = super::aggregate::latest_plausible_day();
     let mut total = 0u64;
     for record in records {
@@ -73,7 +76,25 @@ pub fn from_athena_csv(text: &str) -> Result<Baseline, CsvError> {
                 ),
             });
         }
-        aggregates.add(&row);
+        if row.day < earliest {
+            return Err(CsvError {
+                line,
+                reason: format!(
+                    "dated {}, before {earliest} (AWS did not exist yet): a forged or corrupt result; refusing the file",
+                    row.day
+                ),
+            });
+        }
+        let key = aggregates.add(&row);
+        if let Some(first) = seen.insert(key, line) {
+            return Err(CsvError {
+                line,
+                reason: format!(
+                    "repeats the key of line {first} (the query groups by every column, so each key \
+                     comes once; region codes compare lower-cased); refusing the file rather than adding them"
+                ),
+            });
+        }
     }
     let Some((since, until)) = aggregates.days() else {
         return Err(CsvError {
@@ -229,6 +250,25 @@ impl Iterator for Records<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_absurd_dates_and_repeated_keys() {
+        let head = COLUMNS.join(",");
+        let row =
+            |day: &str, region: &str| format!("{day},1,{region},s3,Root,p,direct,false,false,5\n");
+        let ancient = format!("{head}\n{}", row("0001-01-01", "eu-west-1"));
+        let err = from_athena_csv(&ancient).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.reason.contains("before 2006-01-01"), "{err}");
+        let twice = format!(
+            "{head}\n{}{}",
+            row("2025-01-01", "eu-west-1"),
+            row("2025-01-01", "EU-west-1")
+        );
+        let err = from_athena_csv(&twice).unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(err.reason.contains("repeats the key of line 2"), "{err}");
+    }
 
     const HEADER: &str = "\"day\",\"account\",\"region\",\"event_source\",\"identity_type\",\"principal\",\"origin\",\"failed\",\"read_only\",\"events\"";
 

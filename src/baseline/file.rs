@@ -251,7 +251,17 @@ impl Baseline {
                 doc.window.until
             ));
         }
+        let earliest = super::aggregate::earliest_plausible_day();
+        if doc.rows.is_empty() {
+            return Err(
+                "no rows: the file holds no counts (an empty state); refusing it rather than \
+                 learning from nothing"
+                    .to_string(),
+            );
+        }
         let mut aggregates = Aggregates::default();
+        let mut seen: std::collections::HashMap<super::aggregate::Key, usize> =
+            std::collections::HashMap::new();
         let mut total = 0u64;
         for (i, row) in doc.rows.iter().enumerate() {
             let parsed =
@@ -270,7 +280,31 @@ impl Baseline {
                     parsed.day
                 ));
             }
-            aggregates.add(&parsed);
+            if parsed.day < earliest {
+                return Err(format!(
+                    "row {} is dated {}, before {earliest} (AWS did not exist yet): a forged or corrupt file; refusing it",
+                    i + 1,
+                    parsed.day
+                ));
+            }
+            if !doc.window.contains(parsed.day) {
+                return Err(format!(
+                    "row {} is dated {}, outside the file's window {} .. {}: a forged or corrupt file; refusing it",
+                    i + 1,
+                    parsed.day,
+                    doc.window.since,
+                    doc.window.until
+                ));
+            }
+            let key = aggregates.add(&parsed);
+            if let Some(first) = seen.insert(key, i + 1) {
+                return Err(format!(
+                    "row {} repeats the key of row {first} (day, account, region, source, identity, \
+                     principal, origin, failed, read-only; region codes compare lower-cased): \
+                     a file trailtune writes has each key once; refusing it rather than adding them",
+                    i + 1
+                ));
+            }
         }
         Ok(Baseline {
             window: doc.window,
@@ -342,13 +376,78 @@ mod tests {
         assert_eq!(back.to_json(), text);
     }
 
+    /// A one-row baseline for 2025-01-01 .. 2025-01-31, with `rows` swapped in.
+    fn with_rows(rows: &str) -> String {
+        let mut agg = Aggregates::default();
+        agg.add(&Row {
+            day: "2025-01-02".parse().unwrap(),
+            account: "1",
+            region: "eu-west-1",
+            event_source: "s3.amazonaws.com",
+            identity_type: "Root",
+            principal: "p",
+            origin: Origin::Direct,
+            failed: false,
+            read_only: false,
+            events: 5,
+        });
+        let window = Window {
+            since: "2025-01-01".parse().unwrap(),
+            until: "2025-01-31".parse().unwrap(),
+        };
+        let text = Baseline::new(window, InputStats::default(), agg).to_json();
+        let start = text.find("\"rows\": [").unwrap();
+        format!("{}\"rows\": [{rows}]\n}}\n", &text[..start])
+    }
+
+    #[test]
+    fn refuses_rows_outside_the_window_absurd_dates_empty_rows_and_duplicates() {
+        let row = |day: &str, region: &str| {
+            format!(
+                r#"["{day}","1","{region}","s3.amazonaws.com","Root","p","direct",false,false,5]"#
+            )
+        };
+        assert!(Baseline::from_json(&with_rows(&row("2025-01-02", "eu-west-1"))).is_ok());
+        let cases = [
+            (
+                row("2025-02-01", "eu-west-1"),
+                "row 1 is dated 2025-02-01, outside the file's window",
+            ),
+            (
+                row("0001-01-01", "eu-west-1"),
+                "row 1 is dated 0001-01-01, before 2006-01-01",
+            ),
+            (String::new(), "no rows"),
+            (
+                format!(
+                    "{},{}",
+                    row("2025-01-02", "eu-west-1"),
+                    row("2025-01-02", "EU-WEST-1")
+                ),
+                "row 2 repeats the key of row 1",
+            ),
+        ];
+        for (rows, want) in cases {
+            let err = Baseline::from_json(&with_rows(&rows)).unwrap_err();
+            assert!(err.contains(want), "{err}");
+        }
+        // A window may start early (`--days 10000`), but no count is older than AWS.
+        let ancient = with_rows(&row("0001-01-01", "eu-west-1"))
+            .replace("\"since\": \"2025-01-01\"", "\"since\": \"0001-01-01\"");
+        let err = Baseline::from_json(&ancient).unwrap_err();
+        assert!(
+            err.contains("row 1 is dated 0001-01-01, before 2006-01-01"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn rejects_other_schemas_and_bad_rows() {
         assert!(Baseline::from_json(r#"{"schema":"x"}"#).is_err());
         let bad = Baseline::new(
             Window {
-                since: NaiveDate::MIN,
-                until: NaiveDate::MIN,
+                since: "2025-01-01".parse().unwrap(),
+                until: "2025-01-01".parse().unwrap(),
             },
             InputStats::default(),
             Aggregates::default(),

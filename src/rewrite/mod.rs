@@ -48,11 +48,13 @@
 //!
 //! # Refused input
 //!
-//! Errors, never panics or guesses: YAML that tree-sitter or `serde_yaml` rejects (tab
-//! indentation, several documents); tags, anchors and aliases on the nodes we touch (`yamlpath`
-//! 1.26 panics on them; an anchor on the region list itself is allowed, and an alias to it would
-//! fail verification); a flow-mapping `detection` or selection; list items that are not one-line
-//! scalars; a multi-line flow list with comments inside (one without comments is collapsed onto
+//! Errors, never panics or guesses: a text over 1 MB or nested more than 64 levels (checked by a
+//! byte scan before any parser sees it: both parsers are quadratic in the depth); YAML that
+//! tree-sitter or `serde_yaml` rejects (tab indentation, several documents); any alias (`*name`,
+//! merge keys included: `yamlpath` follows an alias to its anchor, so the edit would land there);
+//! tags and anchors on the nodes we touch (`yamlpath` 1.26 panics on them; an anchor on the region
+//! list itself is allowed); a flow-mapping `detection` or selection; list items that are not
+//! one-line scalars; a multi-line flow list with comments inside (one without comments is collapsed onto
 //! one line); a condition that is a list, quoted or multi-line.
 //!
 //! # Line endings
@@ -163,6 +165,7 @@ impl RewriteError {
 /// the result. Never writes a rule that fails verification.
 pub fn apply(text: &str, plan: &TunePlan) -> Result<Rewritten, RewriteError> {
     let (bom, body, crlf) = split_encoding(text)?;
+    check_shape(&body)?;
     let (regions, allowlist) = validate_plan(plan)?;
     let filters = desired_filters(plan, &regions, allowlist);
     let managed: BTreeSet<String> = MANAGED_FILTERS
@@ -256,6 +259,23 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
         .context_radius(3)
         .header(old_name, new_name)
         .to_string()
+}
+
+/// Refuses, before any YAML parser sees it, a text too large or nested too deeply to parse in
+/// bounded time, and one with an alias: `yamlpath` follows an alias to its anchor, so an edit of
+/// an aliased list would land on the anchor (and `yamlpath` 1.26 panics on some of them).
+fn check_shape(body: &str) -> Result<(), RewriteError> {
+    let shape = crate::yaml_shape::check(body)
+        .map_err(|e| RewriteError::unsupported("(file)", e.to_string(), ""))?;
+    match shape.alias {
+        Some((line, name)) => Err(RewriteError::unsupported(
+            &format!("(file), line {line}"),
+            "YAML aliases are not supported by the rewrite (it edits text, and an alias would \
+             change the anchor it points to); write the values out in full",
+            format!("*{name}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Splits off a byte-order mark and converts all-CRLF text to LF. Mixed endings are rejected.

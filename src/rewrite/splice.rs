@@ -83,7 +83,10 @@ pub fn replace_region_list(
     let value = locate::value(&doc, keys)?;
 
     let (start, end, with) = match value.as_ref().map(|f| f.kind()) {
-        Some(FeatureKind::BlockSequence) => block_list(text, &doc, keys, regions, style)?,
+        Some(FeatureKind::BlockSequence) => {
+            let list = value.as_ref().expect("kind came from it");
+            block_list(text, list, keys, regions, style)?
+        }
         Some(FeatureKind::FlowSequence) => {
             let f = value.as_ref().expect("kind came from it");
             let (s, e) = f.location.byte_span;
@@ -152,80 +155,81 @@ pub fn replace_region_list(
     ))
 }
 
-/// The region list when it is a block list: the span from the first item's line to past the
-/// last item's line, and its replacement.
+/// The region list when it is a block list (`list`, the sequence `yamlpath` found): the span from
+/// the first item's line to past the last item's line, and its replacement. The items are read
+/// by one walk over the list's lines (asking `yamlpath` for item `i` walks the list from its
+/// start, which made a long list quadratic).
 fn block_list(
     text: &str,
-    doc: &yamlpath::Document,
+    list: &yamlpath::Feature,
     keys: &[String],
     regions: &[String],
     style: &Style,
 ) -> Result<(usize, usize, String), RewriteError> {
     let path = dotted(keys);
+    let (first, end) = list.location.byte_span;
+    let dash_col = column(text, first);
+    let start = line_start(text, first);
+    let prefix = {
+        let after_dash = text[first + 1..line_end(text, first)]
+            .bytes()
+            .take_while(|&b| b == b' ')
+            .count();
+        text[start..first + 1 + after_dash].to_string()
+    };
     let mut old: Vec<OldItem> = Vec::new();
-    let mut prefix = String::new();
-    let mut start = None;
-    let mut cursor = 0; // end of the previous item's line
-    let mut index = 0;
-    while let Some(f) = locate::item(doc, keys, index)? {
-        let (s, e) = f.location.byte_span;
-        let item_text = doc.extract(&f);
-        let ls = line_start(text, s);
-        let before = &text[ls..s];
-        let after = &text[e..line_end(text, e)];
-        let before_ok = before.trim_start().starts_with('-') && before.trim() == "-";
-        let after_ok = after.trim().is_empty() || after.trim_start().starts_with('#');
-        if f.is_multiline() || f.kind() != FeatureKind::Scalar || !before_ok || !after_ok {
+    let mut leading = String::new();
+    let mut cursor = start; // past the last item's line
+    let mut at = start;
+    while at < end && at < text.len() {
+        let next = next_line(text, at);
+        let line = &text[at..next];
+        let body = line.trim();
+        let index = old.len();
+        if body.is_empty() {
+            // Blank lines between items are dropped (the list is re-sorted).
+        } else if body.starts_with('#') {
+            leading.push_str(line);
+        } else if column(text, at + line.len() - line.trim_start().len()) != dash_col {
             return Err(RewriteError::unsupported(
                 &format!("{path}[{index}]"),
-                "a list item that is not a one-line scalar",
-                locate::line_at(text, s),
+                "unexpected text between list items",
+                line.trim_end_matches('\n'),
             ));
+        } else {
+            let item = one_line_item(body).ok_or_else(|| {
+                RewriteError::unsupported(
+                    &format!("{path}[{index}]"),
+                    "a list item that is not a one-line scalar",
+                    line.trim_end_matches('\n'),
+                )
+            })?;
+            let value = match serde_yaml::from_str::<Value>(item.0) {
+                Ok(Value::String(v)) => Some(v),
+                _ => None,
+            };
+            old.push(OldItem {
+                value,
+                leading: std::mem::take(&mut leading),
+                trailing: item.1.to_string(),
+            });
+            cursor = next;
         }
-        let leading = if index == 0 {
-            prefix = before.to_string();
-            start = Some(ls);
-            String::new()
-        } else {
-            let between = &text[cursor..ls];
-            let mut leading = String::new();
-            for line in between.split_inclusive('\n') {
-                let t = line.trim();
-                if t.starts_with('#') {
-                    leading.push_str(line);
-                } else if !t.is_empty() {
-                    return Err(RewriteError::unsupported(
-                        &format!("{path}[{index}]"),
-                        "unexpected text between list items",
-                        line,
-                    ));
-                }
-            }
-            leading
-        };
-        let trailing = if after.trim().is_empty() {
-            String::new()
-        } else {
-            after.to_string()
-        };
-        let value = match serde_yaml::from_str::<Value>(item_text) {
-            Ok(Value::String(v)) => Some(v),
-            _ => None,
-        };
-        old.push(OldItem {
-            value,
-            leading,
-            trailing,
-        });
-        cursor = next_line(text, e);
-        index += 1;
+        at = next;
     }
-    let Some(start) = start else {
+    if old.is_empty() {
         return Err(RewriteError::unsupported(&path, "an empty block list", ""));
-    };
+    }
+    // Look the old items up by value once (a long old list with a long new one stays linear).
+    let mut by_value: std::collections::HashMap<&str, &OldItem> = std::collections::HashMap::new();
+    for o in &old {
+        if let Some(v) = o.value.as_deref() {
+            by_value.entry(v).or_insert(o);
+        }
+    }
     let mut with = String::new();
     for r in regions {
-        match old.iter().find(|o| o.value.as_deref() == Some(r)) {
+        match by_value.get(r.as_str()) {
             Some(o) => {
                 with.push_str(&o.leading);
                 with.push_str(&format!(
@@ -241,6 +245,48 @@ fn block_list(
         with.pop();
     }
     Ok((start, cursor, with))
+}
+
+/// A block-list line `- <scalar>  # comment` (trimmed) split into the scalar's text and what
+/// follows it on the line (empty, or the comment with the spaces before it); `None` when the
+/// item is not a one-line scalar (a nested list or mapping, a tag, anchor or alias, a block
+/// scalar, or a quoted scalar that does not close on its line).
+fn one_line_item(body: &str) -> Option<(&str, &str)> {
+    let rest = body.strip_prefix('-')?;
+    if !rest.is_empty() && !rest.starts_with(' ') {
+        return None;
+    }
+    let item = rest.trim_start();
+    let b = item.as_bytes();
+    let len = match *b.first()? {
+        b'[' | b'{' | b'&' | b'*' | b'!' | b'|' | b'>' | b'#' | b'%' | b'@' | b'`' => return None,
+        b'-' | b'?' if b.len() == 1 || b[1] == b' ' => return None,
+        q @ (b'\'' | b'"') => {
+            let mut i = 1;
+            loop {
+                match b.get(i)? {
+                    b'\\' if q == b'"' => i += 2,
+                    b'\'' if q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 2,
+                    &c if c == q => break i + 1,
+                    _ => i += 1,
+                }
+            }
+        }
+        _ => {
+            let comment = item.find(" #").unwrap_or(item.len());
+            if item[..comment].contains(": ") || item[..comment].ends_with(':') {
+                return None; // a mapping
+            }
+            item[..comment].trim_end().len()
+        }
+    };
+    let after = &item[len..];
+    (after.trim().is_empty() || after.trim_start().starts_with('#')).then(|| {
+        (
+            &item[..len],
+            if after.trim().is_empty() { "" } else { after },
+        )
+    })
 }
 
 /// The key [`insert_region_key`] writes.
@@ -490,4 +536,22 @@ pub fn set_modified(text: &str, date: &str) -> Result<String, RewriteError> {
     Err(RewriteError::KeyNotFound {
         path: "date, author, tags, logsource or detection (to place modified)".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_items_and_what_follows_them() {
+        assert_eq!(one_line_item("- 'a'  # c"), Some(("'a'", "  # c")));
+        assert_eq!(one_line_item(r#"- "a\"b""#), Some((r#""a\"b""#, "")));
+        assert_eq!(one_line_item("- 'it''s' #x"), Some(("'it''s'", " #x")));
+        assert_eq!(one_line_item("- a#b # c"), Some(("a#b", " # c")));
+        for not_one in [
+            "- [a]", "- {a: b}", "- *x", "- &x a", "- |", "- - a", "- a: b", "- 'open", "-a",
+        ] {
+            assert_eq!(one_line_item(not_one), None, "{not_one}");
+        }
+    }
 }

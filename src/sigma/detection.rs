@@ -30,7 +30,9 @@ use serde_yaml::Value as Yaml;
 
 use super::LoadOptions;
 use super::error::Problem;
-use super::load::{condition_problem, expand_placeholders, guarded};
+use super::load::{
+    checked_text, condition_problem, expand_placeholders, guarded, merge_and_check_values,
+};
 
 /// One rule's detection, as the engine parsed it.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,29 +274,35 @@ impl NamePattern {
     }
 }
 
-/// Parse one rule (a single YAML document) into its [`RuleDetection`], with the checks of
-/// [`RuleSet::load_str`](super::RuleSet::load_str). Every problem found is returned (at least
-/// one on error). The rule's logsource is not checked ([`LoadOptions::all_logsources`] is
-/// ignored): the caller chose this rule.
-pub fn parse_rule(text: &str, opts: &LoadOptions) -> Result<RuleDetection, Vec<Problem>> {
+/// The one YAML document of a text that must hold exactly one rule (`tune`, `athena`), after the
+/// checks every rule text passes (byte-order mark dropped, size and depth bounded). Empty
+/// documents (a stray `---`) do not count.
+pub fn one_document(text: &str) -> Result<Yaml, Problem> {
+    let text = checked_text(text)?;
     let mut docs = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
         match Yaml::deserialize(doc) {
             Ok(value) if value.is_null() => {}
             Ok(value) => docs.push(value),
-            Err(e) => return Err(vec![Problem::Yaml(e.to_string())]),
+            Err(e) => return Err(Problem::Yaml(e.to_string())),
         }
     }
-    if docs.len() != 1 {
-        return Err(vec![Problem::NotOneRule(format!(
-            "{} YAML documents",
-            docs.len()
-        ))]);
+    match docs.len() {
+        1 => Ok(docs.remove(0)),
+        n => Err(Problem::NotOneRule(format!("{n} YAML documents"))),
     }
-    let doc = docs.remove(0);
+}
+
+/// Parse one rule (a single YAML document) into its [`RuleDetection`], with the checks of
+/// [`RuleSet::load_str`](super::RuleSet::load_str). Every problem found is returned (at least
+/// one on error). The rule's logsource is not checked ([`LoadOptions::all_logsources`] is
+/// ignored): the caller chose this rule.
+pub fn parse_rule(text: &str, opts: &LoadOptions) -> Result<RuleDetection, Vec<Problem>> {
+    let mut doc = one_document(text).map_err(|p| vec![p])?;
     if !doc.is_mapping() {
         return Err(vec![Problem::NotAMapping(1)]);
     }
+    merge_and_check_values(&mut doc).map_err(|p| vec![p])?;
     if let Some(problem) = condition_problem(&doc) {
         return Err(vec![problem]);
     }

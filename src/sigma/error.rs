@@ -19,6 +19,24 @@ pub enum Problem {
     /// The text is not valid YAML; later documents of the same file are not read.
     #[error("invalid YAML: {0}")]
     Yaml(String),
+    /// The file is too large or nests too deeply to be parsed safely (checked before parsing).
+    #[error("{0}")]
+    Shape(String),
+    /// A YAML merge key (`<<`) that cannot be merged (its value is not a mapping or a list of
+    /// mappings).
+    #[error("cannot apply the YAML merge key: {0}")]
+    Merge(String),
+    /// A detection value that is a list inside a list, or a mapping: no Sigma value, and the
+    /// engine would silently never match it.
+    #[error(
+        "detection.{selection}: {field} holds a {kind} as a value; a Sigma value is a scalar or a \
+         list of scalars (the rule would never match)"
+    )]
+    NestedValue {
+        selection: String,
+        field: String,
+        kind: &'static str,
+    },
     /// A YAML document that is not a mapping.
     #[error("document {0} is not a YAML mapping, so it is not a Sigma rule")]
     NotAMapping(usize),
@@ -56,7 +74,10 @@ pub enum Problem {
     },
     /// One rule was expected (`parse_rule`), but the text holds something else: several
     /// documents or rules, or a meta-filter.
-    #[error("expected exactly one detection rule, found {0}")]
+    #[error(
+        "expected exactly one detection rule, found {0} (this command reads one rule: put it in a \
+         file of its own)"
+    )]
     NotOneRule(String),
     /// A valid rule whose detection the engine-neutral parsed form cannot express.
     #[error("not expressible in the parsed form: {0}")]

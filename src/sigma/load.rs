@@ -39,17 +39,31 @@ pub(super) fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     let mut pending = Pending::default();
     for path in paths {
         for file in rule_files(path, &mut pending.errors) {
-            match std::fs::read_to_string(&file) {
+            match read_rule_file(&file) {
                 Ok(text) => read_text(&text, &file, opts, &mut pending),
-                Err(e) => {
-                    pending
-                        .errors
-                        .push(LoadError::new(file, None, &Problem::Read(e.to_string())))
-                }
+                Err(problem) => pending.errors.push(LoadError::new(file, None, &problem)),
             }
         }
     }
     compile(pending)
+}
+
+/// A rule file's text, read no further than [`crate::yaml_shape::MAX_RULE_BYTES`].
+fn read_rule_file(file: &Path) -> Result<String, Problem> {
+    use std::io::Read;
+    let max = crate::yaml_shape::MAX_RULE_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(max as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| Problem::Read(e.to_string()))?;
+    if bytes.len() > max {
+        let e = crate::yaml_shape::ShapeError::TooLarge {
+            bytes: std::fs::metadata(file).map_or(bytes.len(), |m| m.len() as usize),
+            max,
+        };
+        return Err(Problem::Shape(e.to_string()));
+    }
+    String::from_utf8(bytes).map_err(|e| Problem::Read(e.to_string()))
 }
 
 /// Load one YAML text (one or more documents); `origin` names it in errors.
@@ -100,10 +114,25 @@ fn is_yaml(path: &Path) -> bool {
 
 /// Read every document of one YAML text into `pending`.
 fn read_text(text: &str, origin: &Path, opts: &LoadOptions, pending: &mut Pending) {
+    let text = match checked_text(text) {
+        Ok(text) => text,
+        Err(problem) => {
+            pending.errors.push(LoadError::new(origin, None, &problem));
+            return;
+        }
+    };
     let mut docs = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
         match Yaml::deserialize(doc) {
-            Ok(value) => docs.push(value),
+            Ok(mut value) => {
+                if let Err(problem) = merge_and_check_values(&mut value) {
+                    pending
+                        .errors
+                        .push(LoadError::new(origin, rule_name(&value), &problem));
+                    continue;
+                }
+                docs.push(value);
+            }
             Err(e) => {
                 // The YAML stream is in an undefined state after an error: stop reading it.
                 pending
@@ -150,6 +179,72 @@ fn read_text(text: &str, origin: &Path, opts: &LoadOptions, pending: &mut Pendin
         };
         take_collection(collection, origin, name, opts, pending);
     }
+}
+
+/// The rule text a YAML parser may see: without a leading byte-order mark, and within the size
+/// and nesting limits of [`crate::yaml_shape`] (both parsers take time quadratic in the nesting).
+pub(super) fn checked_text(text: &str) -> Result<&str, Problem> {
+    let text = crate::yaml_shape::strip_bom(text);
+    crate::yaml_shape::check(text).map_err(|e| Problem::Shape(e.to_string()))?;
+    Ok(text)
+}
+
+/// Apply the document's YAML merge keys (`<<: *base`, as pySigma's YAML loader does), then
+/// refuse a detection value the engine would silently never match: a list inside a value list,
+/// or a mapping (except under sigma-version 3 array matching, `field[any]:`).
+pub(super) fn merge_and_check_values(doc: &mut Yaml) -> Result<(), Problem> {
+    doc.apply_merge()
+        .map_err(|e| Problem::Merge(e.to_string()))?;
+    let Some(detection) = doc.get("detection").and_then(Yaml::as_mapping) else {
+        return Ok(());
+    };
+    let nested = |v: &Yaml| match v {
+        Yaml::Sequence(_) => Some("list inside a list"),
+        Yaml::Mapping(_) => Some("mapping"),
+        _ => None,
+    };
+    for (name, body) in detection {
+        let Some(name) = name.as_str() else { continue };
+        if name == "condition" || name == "timeframe" {
+            continue;
+        }
+        let maps: Vec<&serde_yaml::Mapping> = match body {
+            Yaml::Mapping(m) => vec![m],
+            Yaml::Sequence(items) => {
+                if let Some(kind) = items.iter().find_map(|i| match i {
+                    Yaml::Sequence(_) => Some("list inside a list"),
+                    _ => None,
+                }) {
+                    return Err(Problem::NestedValue {
+                        selection: name.to_string(),
+                        field: "the keyword list".to_string(),
+                        kind,
+                    });
+                }
+                items.iter().filter_map(Yaml::as_mapping).collect()
+            }
+            _ => Vec::new(),
+        };
+        for (field, value) in maps.into_iter().flatten() {
+            let field = field.as_str().unwrap_or_default();
+            if field.split('|').next().is_some_and(|f| f.ends_with(']')) {
+                continue; // `field[any]:` holds a selection of its own
+            }
+            let kind = match value {
+                Yaml::Sequence(items) => items.iter().find_map(nested),
+                Yaml::Mapping(_) => Some("mapping"),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                return Err(Problem::NestedValue {
+                    selection: name.to_string(),
+                    field: format!("{field:?}"),
+                    kind,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Run engine code, turning a panic into [`Problem::Internal`] and its error into

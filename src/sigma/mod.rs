@@ -31,7 +31,7 @@ use rsigma_eval::Engine;
 
 pub use detection::{
     Condition, FieldMatcher, Modifier, NamePattern, Quantifier, RuleDetection, Selection,
-    SelectionPart, SigmaText, TextPart, Value, parse_rule,
+    SelectionPart, SigmaText, TextPart, Value, one_document, parse_rule,
 };
 pub use error::{LoadError, Problem};
 pub use event::field_value;
@@ -274,6 +274,50 @@ mod tests {
                 loaded.errors
             );
         }
+    }
+
+    #[test]
+    fn merge_keys_are_merged_as_pysigma_reads_them() {
+        let text = "title: m\nbase: &b\n  eventName: PutBucketVersioning\n\
+            detection:\n  s:\n    <<: *b\n    awsRegion: eu-west-1\n  condition: s\n";
+        let loaded = load(text);
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let hit = json!({"eventName": "PutBucketVersioning", "awsRegion": "eu-west-1"});
+        let miss = json!({"eventName": "Other", "awsRegion": "eu-west-1"});
+        assert_eq!(loaded.rules.evaluate(&hit), [0]);
+        assert!(loaded.rules.evaluate(&miss).is_empty());
+    }
+
+    #[test]
+    fn nested_values_are_refused_naming_the_selection() {
+        for (value, kind) in [
+            ("[[a, b]]", "list inside a list"),
+            ("{x: 1}", "mapping"),
+            ("[a, {x: 1}]", "mapping"),
+        ] {
+            let text =
+                format!("title: n\ndetection:\n  sel:\n    eventName: {value}\n  condition: sel\n");
+            let loaded = load(&text);
+            assert!(loaded.rules.is_empty());
+            let reason = &loaded.errors[0].reason;
+            assert!(
+                reason.contains("detection.sel") && reason.contains(kind),
+                "{reason}"
+            );
+            let parsed = parse_rule(&text, &LoadOptions::default()).unwrap_err();
+            assert!(
+                parsed[0].to_string().contains("detection.sel"),
+                "{parsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let loaded = load(&format!("\u{feff}{BUCKET_RULE}"));
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert_eq!(loaded.rules.len(), 1);
+        assert!(parse_rule(&format!("\u{feff}{BUCKET_RULE}"), &LoadOptions::default()).is_ok());
     }
 
     #[test]

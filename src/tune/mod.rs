@@ -210,6 +210,8 @@ pub enum TuneError {
         rule: String,
         source: rewrite::RewriteError,
     },
+    #[error("{rule}: the rule does not load: {reason}")]
+    NotOneRule { rule: String, reason: String },
     #[error("tuning {rule}: the tuned rule does not load in the engine: {reason}")]
     DoesNotLoad { rule: String, reason: String },
     #[error("the rule's region condition cannot be tuned safely ({key}): {why}")]
@@ -292,8 +294,15 @@ fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<(String, Vec<St
     if matches!(plan.regions, RegionMode::Allowlist(_)) {
         names.push(rewrite::BASELINE_FILTER.to_string());
     }
-    check_condition(text, &names)?;
-    check_region_keys(text, &plan.selection)?;
+    // The checks every command makes first (a byte-order mark dropped, size and depth bounded,
+    // one YAML document), with the words `athena` uses, before any YAML parser here sees it.
+    crate::sigma::one_document(text).map_err(|problem| TuneError::NotOneRule {
+        rule: rule_name.to_string(),
+        reason: problem.to_string(),
+    })?;
+    let unmarked = crate::yaml_shape::strip_bom(text);
+    check_condition(unmarked, &names)?;
+    check_region_keys(unmarked, &plan.selection)?;
     let rewritten = rewrite::apply(text, plan).map_err(|source| TuneError::Rewrite {
         rule: rule_name.to_string(),
         source,

@@ -1684,3 +1684,318 @@ fn hostile_sizes_are_reported_and_the_good_data_kept() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile rules and baselines (issue 10): each case runs the binary, checks the exit status and
+// the message, that nothing panicked, and a generous time bound.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs trailtune with `args` under a time bound; returns (exit code, stderr).
+fn run_within(args: &[&std::ffi::OsStr], limit: Duration) -> (Option<i32>, String) {
+    let start = Instant::now();
+    let out = trailtune().args(args).output().unwrap();
+    let took = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(took < limit, "took {took:?} (limit {limit:?}): {stderr}");
+    assert!(
+        out.status.code() != Some(101) && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    (out.status.code(), stderr)
+}
+
+fn os(parts: &[&str]) -> Vec<std::ffi::OsString> {
+    parts.iter().map(|p| (*p).into()).collect()
+}
+
+/// `tune --force --approve eu-west-1 --rule RULE <good logs>`: (exit code, stderr).
+fn tune_rule(rule: &std::path::Path, limit: Duration) -> (Option<i32>, String) {
+    let mut args = os(&["tune", "--no-progress", "--force", "--approve", "eu-west-1"]);
+    args.push("--rule".into());
+    args.push(rule.into());
+    args.push(good_logs().into());
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    run_within(&refs, limit)
+}
+
+fn detect_rule(rule: &std::path::Path, limit: Duration) -> (Option<i32>, String) {
+    let mut args = os(&["detect", "--no-progress", "--rule"]);
+    args.push(rule.into());
+    args.push(good_logs().into());
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    run_within(&refs, limit)
+}
+
+fn athena_rule(rule: &std::path::Path, limit: Duration) -> (Option<i32>, String) {
+    let mut args = os(&["athena", "detect-sql", "--table", "t", "--rule"]);
+    args.push(rule.into());
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    run_within(&refs, limit)
+}
+
+fn seed_text() -> String {
+    std::fs::read_to_string(seed()).unwrap()
+}
+
+/// The seed with its region list replaced by `list` (the text after `awsRegion:`).
+fn seed_with_region_list(list: &str) -> String {
+    let text = seed_text();
+    let start = text.find("    awsRegion:").unwrap();
+    let end = text.find("  filter_expected_services:").unwrap();
+    format!("{}    awsRegion:{list}{}", &text[..start], &text[end..])
+}
+
+const TEN_S: Duration = Duration::from_secs(10);
+
+#[test]
+fn tune_refuses_a_region_list_that_is_a_yaml_alias_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in [5, 60] {
+        let items: String = (0..n).map(|i| format!("      - 'r{i}'\n")).collect();
+        let text = seed_with_region_list(" *regs\n").replace(
+            "detection:\n",
+            &format!("detection:\n  filter_other:\n    eventName: &regs\n{items}"),
+        );
+        let rule = dir.path().join(format!("alias{n}.yml"));
+        std::fs::write(&rule, text).unwrap();
+        let (code, stderr) = tune_rule(&rule, Duration::from_secs(30));
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains("YAML aliases are not supported") && stderr.contains("*regs"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_rule_of_100000_nested_brackets_is_refused_at_once_by_detect_tune_and_athena() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("deep.yml");
+    let text = seed_text().replace(
+        "status: stable",
+        &format!("status: {}", "[".repeat(100_000)),
+    );
+    std::fs::write(&rule, text).unwrap();
+    for (code, stderr) in [
+        detect_rule(&rule, TEN_S),
+        tune_rule(&rule, TEN_S),
+        athena_rule(&rule, TEN_S),
+    ] {
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains("nested more than 64 levels deep"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_rule_file_over_1_mb_is_refused_without_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("large.yml");
+    let padding = format!("# {}\n", "x".repeat(1000)).repeat(1100);
+    std::fs::write(&rule, format!("{}{padding}", seed_text())).unwrap();
+    for (code, stderr) in [
+        detect_rule(&rule, TEN_S),
+        tune_rule(&rule, TEN_S),
+        athena_rule(&rule, TEN_S),
+    ] {
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("more than the 1048576 bytes"), "{stderr}");
+    }
+}
+
+#[test]
+fn tune_rewrites_a_20000_item_region_list_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("long.yml");
+    let items: String = (0..20_000).map(|i| format!("\n      - 'r{i}'")).collect();
+    std::fs::write(&rule, seed_with_region_list(&format!("{items}\n"))).unwrap();
+    // Was 348 s (quadratic); about 2 s in a debug build now.
+    let (code, stderr) = tune_rule(&rule, Duration::from_secs(5));
+    // 4: changed, and the good logs hold one record without awsRegion (skipped).
+    assert_eq!(code, Some(4), "{stderr}");
+}
+
+#[test]
+fn a_merge_key_in_a_selection_is_merged_as_pysigma_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("merge.yml");
+    let text = seed_text().replace(
+        "detection:\n  selection:\n    eventSource: '*'\n",
+        "base: &b\n  eventSource: 'iam.amazonaws.com'\ndetection:\n  selection:\n    <<: *b\n",
+    );
+    std::fs::write(&rule, text).unwrap();
+    let (code, stderr) = detect_rule(&rule, TEN_S);
+    assert_ne!(code, Some(2), "{stderr}");
+    let out = trailtune()
+        .args(["athena", "detect-sql", "--table", "t", "--rule"])
+        .arg(&rule)
+        .output()
+        .unwrap();
+    let sql = String::from_utf8_lossy(&out.stdout);
+    assert!(sql.contains("'iam.amazonaws.com'"), "{sql}");
+    // tune edits text and refuses any alias, with a message that says so.
+    let (code, stderr) = tune_rule(&rule, TEN_S);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("YAML aliases are not supported"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_nested_list_or_map_as_a_detection_value_is_refused_naming_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, value) in [("list", " [['a', 'b']]"), ("map", " {x: 1}")] {
+        let rule = dir.path().join(format!("{name}.yml"));
+        std::fs::write(
+            &rule,
+            seed_text().replace(
+                "    eventSource: '*'\n",
+                &format!("    eventSource:{value}\n"),
+            ),
+        )
+        .unwrap();
+        for (code, stderr) in [
+            detect_rule(&rule, TEN_S),
+            tune_rule(&rule, TEN_S),
+            athena_rule(&rule, TEN_S),
+        ] {
+            assert_eq!(code, Some(2), "{stderr}");
+            assert!(
+                stderr.contains("detection.selection: \"eventSource\" holds a"),
+                "{stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_by_detect_tune_and_athena() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("bom.yml");
+    std::fs::write(&rule, format!("\u{feff}{}", seed_text())).unwrap();
+    let (code, stderr) = detect_rule(&rule, TEN_S);
+    assert!(matches!(code, Some(0 | 1 | 3 | 4)), "{stderr}");
+    let (code, stderr) = tune_rule(&rule, TEN_S);
+    assert_eq!(code, Some(4), "{stderr}");
+    let (code, stderr) = athena_rule(&rule, TEN_S);
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_multi_document_rule_file_is_refused_the_same_way_by_tune_and_athena() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("two.yml");
+    std::fs::write(&rule, format!("{}---\n{}", seed_text(), seed_text())).unwrap();
+    let want = "two.yml: the rule does not load: expected exactly one detection rule, found 2 \
+                YAML documents (this command reads one rule: put it in a file of its own)";
+    for (code, stderr) in [tune_rule(&rule, TEN_S), athena_rule(&rule, TEN_S)] {
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains(want), "{stderr}");
+    }
+    // detect reads a file of several rules (a Sigma collection): both load.
+    let (code, stderr) = detect_rule(&rule, TEN_S);
+    assert!(matches!(code, Some(0 | 1 | 3 | 4)), "{stderr}");
+}
+
+/// A baseline saved from the good logs, its text.
+fn saved_baseline(dir: &std::path::Path) -> String {
+    let file = dir.join("good.json");
+    let out = trailtune()
+        .args(["profile", "--no-progress", "--save"])
+        .arg(&file)
+        .arg(good_logs())
+        .output()
+        .unwrap();
+    assert!(file.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read_to_string(file).unwrap()
+}
+
+#[test]
+fn forged_baselines_are_refused_naming_the_row_and_a_state_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = saved_baseline(dir.path());
+    let rows_at = good.find("\"rows\": [").unwrap();
+    let first_row = {
+        let s = good[rows_at..].find("\n    [").unwrap() + rows_at + 5;
+        let e = good[s..].find(']').unwrap() + s + 1;
+        good[s..e].to_string()
+    };
+    let day = &first_row[2..12];
+    let with_rows = |rows: &str| format!("{}\"rows\": [{rows}]\n}}\n", &good[..rows_at]);
+    let since = good
+        .split("\"since\": \"")
+        .nth(1)
+        .map(|s| &s[..10])
+        .unwrap();
+    let cases = [
+        (
+            with_rows(&first_row.replace(day, "2006-01-01")),
+            "row 1 is dated 2006-01-01, outside the file's window",
+        ),
+        (
+            with_rows(&first_row.replace(day, "0001-01-01")).replace(
+                &format!("\"since\": \"{since}\""),
+                "\"since\": \"0001-01-01\"",
+            ),
+            "row 1 is dated 0001-01-01, before 2006-01-01",
+        ),
+        (with_rows(""), "no rows"),
+        (
+            with_rows(&format!("{first_row},{first_row}")),
+            "row 2 repeats the key of row 1",
+        ),
+    ];
+    for (text, want) in cases {
+        let file = dir.path().join("bad.json");
+        std::fs::write(&file, &text).unwrap();
+        let mut args = os(&["tune", "--force", "--approve", "eu-west-1", "--baseline"]);
+        args.push(file.clone().into());
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (code, stderr) = run_within(&refs, TEN_S);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains(want), "{want}: {stderr}");
+        // As a rebaseline state, with logs to merge: refused, and left as it was.
+        let mut args = os(&["rebaseline", "--no-progress", "--state"]);
+        args.push(file.clone().into());
+        args.push(good_logs().into());
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (code, stderr) = run_within(&refs, TEN_S);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains(want), "{want}: {stderr}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    }
+}
+
+#[test]
+fn an_athena_csv_with_an_absurd_date_or_a_repeated_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let head =
+        "day,account,region,event_source,identity_type,principal,origin,failed,read_only,events\n";
+    let row = |day: &str| {
+        format!(
+            "\"{day}\",\"1\",\"eu-west-1\",\"s3\",\"Root\",\"p\",\"direct\",\"false\",\"false\",\"5\"\n"
+        )
+    };
+    for (text, want) in [
+        (
+            format!("{head}{}", row("0001-01-01")),
+            "line 2: dated 0001-01-01, before 2006-01-01",
+        ),
+        (
+            format!("{head}{}{}", row("2025-01-01"), row("2025-01-01")),
+            "line 3: repeats the key of line 2",
+        ),
+    ] {
+        let file = dir.path().join("result.csv");
+        std::fs::write(&file, text).unwrap();
+        let mut args = os(&["tune", "--force", "--baseline-csv"]);
+        args.push(file.into());
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (code, stderr) = run_within(&refs, TEN_S);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains(want), "{want}: {stderr}");
+    }
+}
