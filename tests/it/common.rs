@@ -15,10 +15,16 @@ pub fn testdata(rel: &str) -> PathBuf {
     root().join("testdata").join(rel)
 }
 
-/// `../shared/<rel>` when it exists. When it does not (a user's fresh clone has no shared/),
-/// prints why the calling test is skipped and returns `None`.
+/// The project's shared test data: `testdata/shared/<rel>` (copied there where the license
+/// allows, see testdata/shared/SOURCE.md), else `../shared/<rel>`. `None` (with the reason
+/// printed) only for data that could not be copied and is absent: the tests that read such data
+/// are `#[ignore]`d with the reason, and `.ci/run` runs them with `../shared` beside the clone.
 #[allow(dead_code)]
 pub fn shared(rel: &str) -> Option<PathBuf> {
+    let copied = testdata("shared").join(rel);
+    if copied.exists() {
+        return Some(copied);
+    }
     let path = root().join("..").join("shared").join(rel);
     if path.exists() {
         Some(path)
