@@ -600,6 +600,27 @@ impl<'de> de::Deserialize<'de> for TopKey {
     }
 }
 
+/// Read every record of an in-memory input, as [`read_records`] reads a file (gzip by magic, the
+/// same decoder): the hook the fuzz targets use (`tests/fuzz`).
+pub(crate) fn read_bytes(bytes: &[u8], on_record: &mut dyn FnMut(RawRecord<'_>)) -> ReadOutcome {
+    let mut sink = Sink {
+        name: "(bytes)",
+        on_record,
+        outcome: ReadOutcome::default(),
+        line: None,
+        elements: 0,
+        skip: 0,
+    };
+    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    let mut reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::with_capacity(BUF, MultiGzDecoder::new(bytes)))
+    } else {
+        Box::new(bytes)
+    };
+    decode(&mut *reader, gzip, &mut sink);
+    sink.outcome
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
