@@ -57,3 +57,35 @@ pub mod synth;
 pub(crate) mod tune;
 pub mod window;
 pub(crate) mod yaml_shape;
+
+/// Hooks for the fuzz targets in `tests/fuzz` (see `docs/fuzzing.md`); not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// What the log decoder made of some bytes.
+    #[derive(Debug, Default, PartialEq, Eq)]
+    pub struct Decoded {
+        /// Each record handed over: its JSON text, record number and line (if line-oriented).
+        pub records: Vec<(String, usize, Option<usize>)>,
+        /// The decoder's own count of records (handed over, or reported as bad records).
+        pub counted: usize,
+        /// Each problem: its kind (`Debug` name) and its message.
+        pub problems: Vec<(String, String)>,
+    }
+
+    /// Decode `bytes` as a log file is decoded (gzip recognised by its magic bytes).
+    pub fn decode(bytes: &[u8]) -> Decoded {
+        let mut records = Vec::new();
+        let outcome = crate::input::read_bytes(bytes, &mut |r| {
+            records.push((r.json.get().to_string(), r.location.record, r.location.line));
+        });
+        Decoded {
+            records,
+            counted: outcome.records,
+            problems: outcome
+                .problems
+                .iter()
+                .map(|p| (format!("{:?}", p.kind), p.to_string()))
+                .collect(),
+        }
+    }
+}

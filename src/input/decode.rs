@@ -921,6 +921,33 @@ impl TopKey {
     }
 }
 
+/// Read every record of an in-memory input, as [`read_records`] reads a file (gzip by magic, the
+/// same decoder): the hook the fuzz targets use (`tests/fuzz`).
+pub(crate) fn read_bytes(bytes: &[u8], on_record: &mut dyn FnMut(RawRecord<'_>)) -> ReadOutcome {
+    let limits = super::Limits::default();
+    let record_base = Cell::new(usize::MAX);
+    let mut sink = Sink {
+        name: "(bytes)",
+        on_record,
+        outcome: ReadOutcome::default(),
+        line: None,
+        elements: 0,
+        skip: 0,
+        max_record: limits.max_record_bytes,
+        record_base: Some(&record_base),
+    };
+    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    let mut reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::with_capacity(BUF, MultiGzDecoder::new(bytes)))
+    } else {
+        Box::new(bytes)
+    };
+    let mut scanner = Scanner::new(&mut *reader, limits, &record_base);
+    decode(&mut scanner, gzip, &mut sink);
+    sink.outcome.bytes = scanner.offset();
+    sink.outcome
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;

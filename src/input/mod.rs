@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+pub(crate) use decode::read_bytes;
 pub use decode::read_records;
 pub use log::{ProblemLog, Progress};
 

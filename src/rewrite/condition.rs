@@ -42,6 +42,19 @@ pub fn rewrite(
     filters: &[String],
 ) -> Result<String, RewriteError> {
     let toks = tokens(old);
+    // Terms appended to a condition with an unclosed `(` are not top-level: the next run would
+    // refuse its own output (found by fuzzing).
+    let mut open = 0usize;
+    for t in &toks {
+        open = match t.0 {
+            Kind::Open => open + 1,
+            Kind::Close => open.checked_sub(1).ok_or_else(|| unbalanced(old))?,
+            _ => open,
+        };
+    }
+    if open > 0 {
+        return Err(unbalanced(old));
+    }
     let text = |i: usize| &old[toks[i].1..toks[i].2];
     let is = |i: usize, k: Kind| toks.get(i).is_some_and(|t| t.0 == k);
     let mut kept = String::new();
@@ -108,6 +121,10 @@ pub fn rewrite(
     Ok(out)
 }
 
+fn unbalanced(old: &str) -> RewriteError {
+    RewriteError::unsupported("detection.condition", "unbalanced parentheses", old)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +186,19 @@ mod tests {
         ] {
             let err = rewrite(cond, &managed(), &names(&["filter_a"])).unwrap_err();
             assert!(err.to_string().contains("filter_a"), "{cond}: {err}");
+        }
+    }
+
+    #[test]
+    fn unbalanced_parentheses_are_refused() {
+        for cond in [
+            "sel and (a or b",
+            "sel and not f(lter",
+            "sel)",
+            "(a) or b) and (c",
+        ] {
+            let err = rewrite(cond, &managed(), &names(&["filter_a"])).unwrap_err();
+            assert!(err.to_string().contains("unbalanced"), "{cond}: {err}");
         }
     }
 }

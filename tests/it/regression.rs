@@ -1999,3 +1999,100 @@ fn an_athena_csv_with_an_absurd_date_or_a_repeated_key_is_refused() {
         assert!(stderr.contains(want), "{want}: {stderr}");
     }
 }
+
+/// The two plans of the rewrite fuzz target (`tests/fuzz/fuzz_targets/rewrite.rs`).
+fn fuzz_plans() -> [trailtune::rewrite::TunePlan; 2] {
+    use trailtune::rewrite::{Filter, RegionMode, TunePlan};
+    let strings = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let plan = |regions| TunePlan {
+        selection: "selection".into(),
+        regions,
+        filters: vec![
+            Filter {
+                name: "filter_global_services".into(),
+                fields: vec![(
+                    "eventSource".into(),
+                    strings(&["iam.amazonaws.com", "sts.amazonaws.com"]),
+                )],
+                comment: Some("Global services are logged in us-east-1".into()),
+            },
+            Filter {
+                name: "filter_sweepers".into(),
+                fields: vec![
+                    (
+                        "userIdentity.arn|startswith".into(),
+                        strings(&["arn:aws:iam::111122223333:role/cloud-custodian"]),
+                    ),
+                    (
+                        "eventName|startswith".into(),
+                        strings(&["Describe", "List"]),
+                    ),
+                ],
+                comment: None,
+            },
+        ],
+        provenance: strings(&[
+            "learned 2026-04-01..2026-04-30",
+            "baseline regions: eu-west-1, us-east-1",
+        ]),
+        modified: chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+    };
+    [
+        plan(RegionMode::Denylist(strings(&[
+            "ap-east-1",
+            "me-south-1",
+            "sa-east-1",
+        ]))),
+        plan(RegionMode::Allowlist(strings(&["us-east-1", "eu-west-1"]))),
+    ]
+}
+
+/// Every file of `testdata/fuzz/rewrite/<case>`: each plan either refuses it (returning the
+/// errors) or rewrites it so that a second run succeeds and changes nothing.
+fn rewrite_fuzz_case(case: &str) -> Vec<(std::path::PathBuf, String)> {
+    let dir = testdata(&format!("fuzz/rewrite/{case}"));
+    let mut errors = Vec::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        files += 1;
+        for plan in fuzz_plans() {
+            match trailtune::rewrite::apply(&text, &plan) {
+                Err(err) => errors.push((path.clone(), err.to_string())),
+                Ok(out) => {
+                    let again = trailtune::rewrite::apply(&out.text, &plan)
+                        .unwrap_or_else(|e| panic!("{}: second run: {e}", path.display()));
+                    assert!(
+                        !again.changed,
+                        "{}: second run changes:\n{}",
+                        path.display(),
+                        trailtune::rewrite::unified_diff(&out.text, &again.text, "first", "second")
+                    );
+                }
+            }
+        }
+    }
+    assert!(files > 0, "no fuzz cases in {}", dir.display());
+    errors
+}
+
+#[test]
+fn rewrite_refuses_a_condition_with_unbalanced_parentheses() {
+    // Found by fuzzing: `tune` appended `and not filter_...` terms to a condition with an
+    // unclosed `(` (or a stray `)`), so they were not top-level and the next run refused the
+    // file it had written itself.
+    let errors = rewrite_fuzz_case("unbalanced_condition");
+    assert!(
+        errors
+            .iter()
+            .any(|(_, e)| e.contains("unbalanced parentheses")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+#[ignore = "open: found by fuzzing, not fixed yet (docs/fuzzing.md)"]
+fn allowlist_rewrite_writes_provenance_only_on_the_second_run() {
+    rewrite_fuzz_case("provenance_second_run");
+}
