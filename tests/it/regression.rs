@@ -1709,6 +1709,18 @@ fn os(parts: &[&str]) -> Vec<std::ffi::OsString> {
 }
 
 /// `tune --force --approve eu-west-1 --rule RULE <good logs>`: (exit code, stderr).
+/// `detect`, `tune` and `athena detect-sql` all refuse `rule` (exit 2) saying `needle`, in time.
+fn every_command_refuses(rule: &std::path::Path, needle: &str) {
+    for (code, stderr) in [
+        detect_rule(rule, TEN_S),
+        tune_rule(rule, TEN_S),
+        athena_rule(rule, TEN_S),
+    ] {
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+}
+
 fn tune_rule(rule: &std::path::Path, limit: Duration) -> (Option<i32>, String) {
     let mut args = os(&["tune", "--no-progress", "--force", "--approve", "eu-west-1"]);
     args.push("--rule".into());
@@ -1776,17 +1788,7 @@ fn a_rule_of_100000_nested_brackets_is_refused_at_once_by_detect_tune_and_athena
         &format!("status: {}", "[".repeat(100_000)),
     );
     std::fs::write(&rule, text).unwrap();
-    for (code, stderr) in [
-        detect_rule(&rule, TEN_S),
-        tune_rule(&rule, TEN_S),
-        athena_rule(&rule, TEN_S),
-    ] {
-        assert_eq!(code, Some(2), "{stderr}");
-        assert!(
-            stderr.contains("nested more than 64 levels deep"),
-            "{stderr}"
-        );
-    }
+    every_command_refuses(&rule, "nested more than 64 levels deep");
 }
 
 #[test]
@@ -1795,14 +1797,7 @@ fn a_rule_file_over_1_mb_is_refused_without_parsing() {
     let rule = dir.path().join("large.yml");
     let padding = format!("# {}\n", "x".repeat(1000)).repeat(1100);
     std::fs::write(&rule, format!("{}{padding}", seed_text())).unwrap();
-    for (code, stderr) in [
-        detect_rule(&rule, TEN_S),
-        tune_rule(&rule, TEN_S),
-        athena_rule(&rule, TEN_S),
-    ] {
-        assert_eq!(code, Some(2), "{stderr}");
-        assert!(stderr.contains("more than the 1048576 bytes"), "{stderr}");
-    }
+    every_command_refuses(&rule, "more than the 1048576 bytes");
 }
 
 #[test]
@@ -1857,17 +1852,7 @@ fn a_nested_list_or_map_as_a_detection_value_is_refused_naming_the_selection() {
             ),
         )
         .unwrap();
-        for (code, stderr) in [
-            detect_rule(&rule, TEN_S),
-            tune_rule(&rule, TEN_S),
-            athena_rule(&rule, TEN_S),
-        ] {
-            assert_eq!(code, Some(2), "{stderr}");
-            assert!(
-                stderr.contains("detection.selection: \"eventSource\" holds a"),
-                "{stderr}"
-            );
-        }
+        every_command_refuses(&rule, "detection.selection: \"eventSource\" holds a");
     }
 }
 
