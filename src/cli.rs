@@ -370,6 +370,11 @@ pub struct DetectArgs {
     /// Also run rules whose logsource is not AWS CloudTrail.
     #[arg(long)]
     pub all_logsources: bool,
+
+    /// Memory for putting hits in order, in bytes; past it, hits wait in temporary files (in
+    /// TMPDIR, removed when the run ends), so any number of hits fits.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::detect::DEFAULT_SORT_BUFFER, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sort_buffer: u64,
 }
 
 #[derive(Debug, Args)]

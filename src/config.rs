@@ -89,6 +89,8 @@ pub struct Detect {
     pub input: InputConfig,
     pub window: WindowSpec,
     pub output: Output,
+    /// Bytes of hits held in memory while they are put in order.
+    pub sort_buffer: u64,
 }
 
 /// `rebaseline`.
@@ -374,6 +376,7 @@ impl TryFrom<cli::DetectArgs> for Detect {
             window: window(&args.window)?,
             input: input(args.input),
             output: output(args.format, args.csv_raw),
+            sort_buffer: args.sort_buffer,
         })
     }
 }

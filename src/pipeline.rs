@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::baseline::{BaselineSource, LearnError, Learned};
-use crate::detect::{self, Detection};
+use crate::detect::{self, Detection, Tally};
 use crate::input::{self, DiscoverOptions, InputConfig, InputError, Progress};
 use crate::policy::{self, PolicyConfig, RegionPolicy};
 use crate::sigma::{LoadOptions, RuleInfo, RuleSet};
@@ -29,13 +29,22 @@ pub trait Steps {
     fn decided(&mut self, policy: &RegionPolicy) -> std::io::Result<()>;
     /// The tuned rule; `written` names the file it was written to, if any.
     fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> std::io::Result<()>;
-    fn backtested(&mut self, rules: &[RuleInfo], detections: &[Detection]) -> std::io::Result<()>;
+    /// One hit of the backtest, in order, as it is read (the hits are never all held).
+    fn backtest_hit(&mut self, _hit: &Detection) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// The backtest is over: its hits counted, the first [`BACKTEST_KEPT`] kept whole.
+    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> std::io::Result<()>;
 }
+
+/// How many backtest hits are kept whole for the report.
+pub const BACKTEST_KEPT: usize = 25;
 
 /// What the job produced.
 #[derive(Debug)]
 pub struct RunOutcome {
-    pub detections: Vec<Detection>,
+    /// The backtest's hits, counted.
+    pub backtest: Tally,
     /// Some input was skipped (while learning or during the backtest).
     pub skipped_input: bool,
 }
@@ -110,17 +119,28 @@ pub fn run(
             days: None,
         },
     )?;
-    let outcome = detect::run(
+    let mut outcome = detect::run(
         &loaded.rules,
         &found.sources,
         Some(base.window),
         cfg.input.strict,
+        detect::DEFAULT_SORT_BUFFER,
         &(),
     )
-    .map_err(InputError::Strict)?;
-    steps.backtested(loaded.rules.rules(), &outcome.detections)?;
+    .map_err(|e| match e {
+        detect::RunError::Strict(p) => RunError::Input(InputError::Strict(p)),
+        detect::RunError::Sort(e) => RunError::Io(e),
+    })?;
+    let mut tally = Tally::new(BACKTEST_KEPT);
+    for hit in &mut outcome.hits {
+        let hit = hit?;
+        steps.backtest_hit(&hit)?;
+        tally.add(&hit);
+    }
+    steps.backtested(loaded.rules.rules(), &tally)?;
+    let problems = outcome.finish();
     Ok(RunOutcome {
-        detections: outcome.detections,
-        skipped_input: !learned.problems.is_empty() || !outcome.problems.is_empty(),
+        backtest: tally,
+        skipped_input: !learned.problems.is_empty() || !problems.is_empty(),
     })
 }

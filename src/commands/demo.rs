@@ -64,11 +64,14 @@ pub fn run(args: DemoArgs) -> Result<Status> {
             ..TuneConfig::new(today)
         },
     };
-    let mut printer = report::run::Printer::new(std::io::stdout().lock(), true, false);
-    let outcome = pipeline::run(&run, &mut printer, &())?;
-    drop(printer);
+    let mut steps = report::demo::Narrated {
+        printer: report::run::Printer::new(std::io::stdout().lock(), true, false),
+        watch: report::demo::Watch::new(&truth),
+    };
+    pipeline::run(&run, &mut steps, &())?;
+    let check = steps.watch.check();
+    drop(steps);
 
-    let check = report::demo::Check::of(&truth, &outcome.detections);
     let mut out = std::io::stdout().lock();
     report::demo::check(&mut out, &check, cfg.keep.as_deref(), &tuned_path)?;
     if !check.passed() {

@@ -45,10 +45,14 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         &found.sources,
         window,
         cfg.input.strict,
+        cfg.sort_buffer,
         &bar,
     );
     bar.finish();
-    let mut outcome = outcome.map_err(input::InputError::Strict)?;
+    let mut outcome = outcome.map_err(|e| match e {
+        detect::RunError::Strict(p) => anyhow::Error::from(input::InputError::Strict(p)),
+        other => other.into(),
+    })?;
     problems.merge(std::mem::take(&mut outcome.problems));
     if outcome.stats.events == 0 {
         // Nothing was evaluated: a scheduled hunt must not report a missing day as a clean one.
@@ -76,18 +80,19 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         }
     }
     let mut out = std::io::stdout().lock();
-    report::detect::write(
+    let hits = report::detect::write(
         &mut out,
         cfg.output,
         &report::detect::DetectReport {
             rules: loaded.rules.rules(),
-            detections: &outcome.detections,
             events: outcome.stats.events,
             files: outcome.stats.files,
         },
+        &mut outcome.hits,
     )?;
     out.flush()?;
+    problems.merge(outcome.finish());
     report::problems::write(&mut err, &problems)?;
     let skipped = !problems.is_empty() || !loaded.errors.is_empty();
-    Ok(Status::from_flags(!outcome.detections.is_empty(), skipped))
+    Ok(Status::from_flags(hits > 0, skipped))
 }

@@ -21,7 +21,7 @@ pub fn run(args: RunArgs) -> Result<Status> {
         other => other,
     })?;
     Ok(Status::from_flags(
-        !outcome.detections.is_empty(),
+        outcome.backtest.hits > 0,
         outcome.skipped_input,
     ))
 }

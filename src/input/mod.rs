@@ -177,7 +177,7 @@ impl Source {
 
 /// Where in a source a record sits: its 1-based ordinal, and its 1-based line when the format is
 /// line-oriented (NDJSON, single-line `{"Records":[...]}` objects).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     pub record: usize,
     pub line: Option<usize>,

@@ -1,49 +1,43 @@
 //! The backtest report: hits of the tuned rule over the baseline window, counted per region,
-//! account and principal, then the first hits themselves.
+//! account and principal, then the first hits themselves (a [`Tally`]).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use comfy_table::Cell;
 
-use crate::detect::Detection;
+use crate::detect::Tally;
+use crate::report::text::clip;
 use crate::report::{table, thousands};
 use crate::sigma::RuleInfo;
 
-/// How many hits are listed one by one.
-const LISTED: usize = 25;
+/// The longest value a cell shows, in characters.
+const CELL_CHARS: usize = 256;
 
-fn counts<'a>(d: &'a [Detection], key: impl Fn(&'a Detection) -> &'a str) -> Vec<(&'a str, u64)> {
-    let mut m: BTreeMap<&str, u64> = BTreeMap::new();
-    for x in d {
-        *m.entry(key(x)).or_insert(0) += 1;
-    }
-    let mut v: Vec<_> = m.into_iter().collect();
+/// Most frequent first.
+fn counts(m: &BTreeMap<String, u64>) -> Vec<(&str, u64)> {
+    let mut v: Vec<_> = m.iter().map(|(k, n)| (k.as_str(), *n)).collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     v
 }
 
-pub fn write(out: &mut dyn Write, rules: &[RuleInfo], d: &[Detection]) -> io::Result<()> {
-    if d.is_empty() {
+pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
+    if tally.hits == 0 {
         return writeln!(
             out,
             "No alerts: the tuned rule stays quiet over the baseline window."
         );
     }
-    writeln!(
-        out,
-        "{} alert(s) over the window.",
-        thousands(d.len() as u64)
-    )?;
+    writeln!(out, "{} alert(s) over the window.", thousands(tally.hits))?;
     for (title, rows) in [
-        ("Region", counts(d, |x| x.aws_region.as_str())),
-        ("Account", counts(d, |x| x.account.as_str())),
-        ("Principal", counts(d, |x| x.principal.as_str())),
+        ("Region", counts(&tally.by_region)),
+        ("Account", counts(&tally.by_account)),
+        ("Principal", counts(&tally.by_principal)),
     ] {
         let mut t = table::new(&[title, "Alerts"], &[1]);
         for (k, n) in rows {
             t.add_row(vec![
-                table::text(if k.is_empty() { "-" } else { k }),
+                table::text(&clip(if k.is_empty() { "-" } else { k }, CELL_CHARS)),
                 Cell::new(thousands(n)),
             ]);
         }
@@ -60,7 +54,7 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], d: &[Detection]) -> io::Re
         ],
         &[],
     );
-    for x in d.iter().take(LISTED) {
+    for x in &tally.first {
         let field = |name: &str| {
             x.fields
                 .iter()
@@ -69,21 +63,23 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], d: &[Detection]) -> io::Re
                 .unwrap_or("-")
                 .to_string()
         };
+        let cell = |s: &str| table::text(&clip(s, CELL_CHARS));
         t.add_row(vec![
-            table::text(&x.event_time),
-            table::text(&x.aws_region),
-            table::text(&x.principal),
-            table::text(&field("eventName")),
-            table::text(&field("sourceIPAddress")),
-            table::text(&rules[x.rule].title),
+            cell(&x.event_time),
+            cell(&x.aws_region),
+            cell(&x.principal),
+            cell(&field("eventName")),
+            cell(&field("sourceIPAddress")),
+            cell(&rules[x.rule].title),
         ]);
     }
     writeln!(out, "{t}")?;
-    if d.len() > LISTED {
+    if tally.hits > tally.first.len() as u64 {
         writeln!(
             out,
-            "(first {LISTED} of {}; `trailtune detect --rule TUNED.yml` lists them all)",
-            d.len()
+            "(first {} of {}; `trailtune detect --rule TUNED.yml` lists them all)",
+            tally.first.len(),
+            tally.hits
         )?;
     }
     Ok(())

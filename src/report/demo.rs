@@ -6,8 +6,14 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use crate::detect::Detection;
+use crate::baseline::Learned;
+use crate::detect::{Detection, Tally};
+use crate::pipeline::Steps;
+use crate::policy::RegionPolicy;
+use crate::report::run::Printer;
+use crate::sigma::RuleInfo;
 use crate::synth::{GroundTruth, SynthConfig};
+use crate::tune::{Rule, Tuned};
 
 pub fn intro(out: &mut dyn Write, cfg: &SynthConfig) -> io::Result<()> {
     writeln!(
@@ -51,9 +57,47 @@ pub struct Check {
     pub hits: usize,
 }
 
-impl Check {
-    pub fn of(truth: &GroundTruth, detections: &[Detection]) -> Check {
-        let hits: BTreeSet<&str> = detections.iter().map(|d| d.event_id.as_str()).collect();
+/// Watches the backtest's hits go by and checks them against the ground truth; memory follows
+/// the ground truth, not the hits.
+pub struct Watch<'a> {
+    truth: &'a GroundTruth,
+    named: BTreeSet<&'a str>,
+    seen: BTreeSet<&'a str>,
+    distinct: usize,
+    last: Option<String>,
+}
+
+impl<'a> Watch<'a> {
+    pub fn new(truth: &'a GroundTruth) -> Watch<'a> {
+        let named = truth
+            .anomalies
+            .iter()
+            .map(|a| a.event_id.as_str())
+            .chain(truth.decoys.iter().map(|d| d.event_id.as_str()))
+            .collect();
+        Watch {
+            truth,
+            named,
+            seen: BTreeSet::new(),
+            distinct: 0,
+            last: None,
+        }
+    }
+
+    /// One hit (hits come in order: the same event's hits are next to each other).
+    pub fn hit(&mut self, event_id: &str) {
+        if self.last.as_deref() != Some(event_id) {
+            self.distinct += 1;
+            self.last = Some(event_id.to_string());
+        }
+        if let Some(id) = self.named.get(event_id) {
+            self.seen.insert(id);
+        }
+    }
+
+    pub fn check(&self) -> Check {
+        let truth = self.truth;
+        let hits = &self.seen;
         let found = truth
             .anomalies
             .iter()
@@ -73,10 +117,37 @@ impl Check {
             noisy: alerted(&quiet),
             near_misses: near.len(),
             near_found: alerted(&near),
-            hits: hits.len(),
+            hits: self.distinct,
         }
     }
+}
 
+/// The pipeline's steps printed, with the backtest watched against the ground truth.
+pub struct Narrated<'a, W: Write> {
+    pub printer: Printer<W>,
+    pub watch: Watch<'a>,
+}
+
+impl<W: Write> Steps for Narrated<'_, W> {
+    fn learned(&mut self, learned: &Learned) -> io::Result<()> {
+        self.printer.learned(learned)
+    }
+    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
+        self.printer.decided(policy)
+    }
+    fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
+        self.printer.tuned(rule, tuned, written)
+    }
+    fn backtest_hit(&mut self, hit: &Detection) -> io::Result<()> {
+        self.watch.hit(&hit.event_id);
+        Ok(())
+    }
+    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
+        self.printer.backtested(rules, tally)
+    }
+}
+
+impl Check {
     /// Every anomaly found, no quiet decoy alerted.
     pub fn passed(&self) -> bool {
         self.found == self.anomalies && self.noisy == 0

@@ -1,7 +1,8 @@
 //! Detection output: one line (or row, or object) per hit with the rule's id, title, level and
 //! author (SigmaHQ's Detection Rule License requires attribution), the event's eventID,
 //! eventTime and awsRegion, and the rule's `fields:`; the table ends with hits per rule and
-//! region. The NDJSON keys are a contract (docs/detection.md).
+//! region. The NDJSON keys are a contract (docs/detection.md). Hits are written as they come
+//! (every format streams; the table lists the first [`TABLE_ROWS`] and counts the rest).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -11,17 +12,25 @@ use serde_json::{Map, Value, json};
 
 use crate::detect::Detection;
 use crate::report::csv_out::Cell as CsvCell;
-use crate::report::text::Safe;
+use crate::report::text::{Safe, clip};
 use crate::report::{Format, Output, table, thousands};
 use crate::sigma::RuleInfo;
 
-/// Everything the detection report shows.
+/// How many hits the table lists; the summary below it counts them all.
+pub const TABLE_ROWS: usize = 1_000;
+
+/// The longest value a table cell shows, in characters (the JSON forms keep it whole).
+pub const CELL_CHARS: usize = 256;
+
+/// What the detection report shows beside the hits.
 pub struct DetectReport<'a> {
     pub rules: &'a [RuleInfo],
-    pub detections: &'a [Detection],
     pub events: u64,
     pub files: usize,
 }
+
+/// The hits, in order, read once.
+pub type HitStream<'a> = &'a mut dyn Iterator<Item = io::Result<Detection>>;
 
 /// Every rule that failed to load, and a count of the rules left out for their logsource.
 pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::Result<()> {
@@ -58,37 +67,30 @@ pub fn hit_json(rules: &[RuleInfo], d: &Detection) -> Value {
 }
 
 /// Hits per (rule index, region).
-pub fn summary(detections: &[Detection]) -> BTreeMap<(usize, String), u64> {
-    let mut counts = BTreeMap::new();
-    for d in detections {
-        *counts.entry((d.rule, d.aws_region.clone())).or_insert(0) += 1;
-    }
-    counts
+type Summary = BTreeMap<(usize, String), u64>;
+
+fn count(summary: &mut Summary, d: &Detection) {
+    *summary.entry((d.rule, d.aws_region.clone())).or_insert(0) += 1;
 }
 
-pub fn write(out: &mut dyn Write, output: Output, r: &DetectReport<'_>) -> io::Result<()> {
+/// Write the report; returns how many hits were written.
+pub fn write(
+    out: &mut dyn Write,
+    output: Output,
+    r: &DetectReport<'_>,
+    hits: HitStream<'_>,
+) -> io::Result<u64> {
+    let mut n = 0u64;
     match output.format {
         Format::Ndjson => {
-            for d in r.detections {
-                serde_json::to_writer(&mut *out, &hit_json(r.rules, d))?;
+            for d in hits {
+                serde_json::to_writer(&mut *out, &hit_json(r.rules, &d?))?;
                 writeln!(out)?;
+                n += 1;
             }
-            Ok(())
+            Ok(n)
         }
-        Format::Json => {
-            let summary: Vec<Value> = summary(r.detections)
-                .into_iter()
-                .map(|((rule, region), n)| json!({"rule_id": r.rules[rule].id, "rule_title": r.rules[rule].title, "awsRegion": region, "hits": n}))
-                .collect();
-            let doc = json!({
-                "rules": r.rules.iter().map(|x| json!({"id": x.id, "title": x.title, "level": x.level, "author": x.author, "path": x.path.display().to_string()})).collect::<Vec<_>>(),
-                "input": {"files": r.files, "events": r.events},
-                "hits": r.detections.iter().map(|d| hit_json(r.rules, d)).collect::<Vec<_>>(),
-                "summary": summary,
-            });
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            writeln!(out)
-        }
+        Format::Json => write_json(out, r, hits),
         Format::Csv => {
             let mut w = output.csv(out);
             w.header([
@@ -101,7 +103,8 @@ pub fn write(out: &mut dyn Write, output: Output, r: &DetectReport<'_>) -> io::R
                 "awsRegion",
                 "fields",
             ])?;
-            for d in r.detections {
+            for d in hits {
+                let d = d?;
                 let rule = &r.rules[d.rule];
                 let fields: Map<String, Value> = d.fields.iter().cloned().collect();
                 let fields = Value::Object(fields).to_string();
@@ -119,69 +122,133 @@ pub fn write(out: &mut dyn Write, output: Output, r: &DetectReport<'_>) -> io::R
                     ]
                     .map(|s| CsvCell::Input(s)),
                 )?;
+                n += 1;
             }
-            w.flush()
+            w.flush()?;
+            Ok(n)
         }
-        Format::Table => write_table(out, r),
+        Format::Table => write_table(out, r, hits),
     }
 }
 
-fn write_table(out: &mut dyn Write, r: &DetectReport<'_>) -> io::Result<()> {
-    if !r.detections.is_empty() {
-        let mut t = table::new(
-            &[
-                "eventTime",
-                "awsRegion",
-                "Rule",
-                "Level",
-                "eventID",
-                "Fields",
-            ],
-            &[],
-        );
-        for d in r.detections {
-            let rule = &r.rules[d.rule];
-            let fields: Vec<String> = d
-                .fields
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "eventTime" | "awsRegion"))
-                .map(|(k, v)| match v {
-                    Value::String(s) => format!("{}={}", Safe(k), Safe(s)),
-                    Value::Null => format!("{}=-", Safe(k)),
-                    other => format!("{}={}", Safe(k), Safe(&other.to_string())),
-                })
-                .collect();
-            t.add_row(vec![
-                table::text(&d.event_time),
-                table::text(&d.aws_region),
-                table::text(&rule.title),
-                table::text(&rule.level),
-                table::text(&d.event_id),
-                // One line per field: the line breaks are ours, the values escaped.
-                Cell::new(fields.join("\n")),
-            ]);
+/// One JSON document, `serde_json`'s pretty layout, with the hits written as they come (keys
+/// in their usual order: `hits` first, the summary last).
+fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -> io::Result<u64> {
+    let mut summary = Summary::new();
+    let mut n = 0u64;
+    write!(out, "{{\n  \"hits\": [")?;
+    for d in hits {
+        let d = d?;
+        count(&mut summary, &d);
+        let hit = serde_json::to_string_pretty(&hit_json(r.rules, &d))?;
+        // JSON text has no raw line breaks inside strings: each line is indented as a whole.
+        write!(
+            out,
+            "{}\n    {}",
+            if n == 0 { "" } else { "," },
+            hit.replace('\n', "\n    ")
+        )?;
+        n += 1;
+    }
+    if n > 0 {
+        write!(out, "\n  ")?;
+    }
+    write!(out, "]")?;
+    let summary: Vec<Value> = summary
+        .into_iter()
+        .map(|((rule, region), n)| json!({"rule_id": r.rules[rule].id, "rule_title": r.rules[rule].title, "awsRegion": region, "hits": n}))
+        .collect();
+    let rest = json!({
+        "rules": r.rules.iter().map(|x| json!({"id": x.id, "title": x.title, "level": x.level, "author": x.author, "path": x.path.display().to_string()})).collect::<Vec<_>>(),
+        "input": {"files": r.files, "events": r.events},
+        "summary": summary,
+    });
+    let rest = serde_json::to_string_pretty(&rest)?;
+    // `{\n  "input": ...}`: the other keys, after the hits.
+    writeln!(out, ",\n{}", rest.strip_prefix("{\n").unwrap_or(&rest))?;
+    Ok(n)
+}
+
+fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -> io::Result<u64> {
+    let mut t = table::new(
+        &[
+            "eventTime",
+            "awsRegion",
+            "Rule",
+            "Level",
+            "eventID",
+            "Fields",
+        ],
+        &[],
+    );
+    let mut summary = Summary::new();
+    let mut n = 0u64;
+    for d in hits {
+        let d = d?;
+        count(&mut summary, &d);
+        n += 1;
+        if n > TABLE_ROWS as u64 {
+            continue;
         }
+        let rule = &r.rules[d.rule];
+        let fields: Vec<String> = d
+            .fields
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "eventTime" | "awsRegion"))
+            .map(|(k, v)| {
+                let k = clip(k, CELL_CHARS);
+                match v {
+                    Value::String(s) => format!("{}={}", Safe(&k), Safe(&clip(s, CELL_CHARS))),
+                    Value::Null => format!("{}=-", Safe(&k)),
+                    other => format!(
+                        "{}={}",
+                        Safe(&k),
+                        Safe(&clip(&other.to_string(), CELL_CHARS))
+                    ),
+                }
+            })
+            .collect();
+        let cell = |s: &str| table::text(&clip(s, CELL_CHARS));
+        t.add_row(vec![
+            cell(&d.event_time),
+            cell(&d.aws_region),
+            cell(&rule.title),
+            cell(&rule.level),
+            cell(&d.event_id),
+            // One line per field: the line breaks are ours, the values escaped.
+            Cell::new(fields.join("\n")),
+        ]);
+    }
+    if n > 0 {
         writeln!(out, "{t}")?;
     }
+    if n > TABLE_ROWS as u64 {
+        writeln!(
+            out,
+            "(the first {} of {} hits; --format ndjson or csv lists them all)",
+            thousands(TABLE_ROWS as u64),
+            thousands(n)
+        )?;
+    }
     let mut s = table::new(&["Rule", "Author", "awsRegion", "Hits"], &[3]);
-    for ((rule, region), n) in summary(r.detections) {
+    for ((rule, region), hits) in summary {
         s.add_row(vec![
-            table::text(&r.rules[rule].title),
-            table::text(&r.rules[rule].author),
-            table::text(&region),
-            Cell::new(thousands(n)),
+            table::text(&clip(&r.rules[rule].title, CELL_CHARS)),
+            table::text(&clip(&r.rules[rule].author, CELL_CHARS)),
+            table::text(&clip(&region, CELL_CHARS)),
+            Cell::new(thousands(hits)),
         ]);
     }
     writeln!(
         out,
         "{} hit(s) from {} rule(s) over {} events in {} file(s)",
-        thousands(r.detections.len() as u64),
+        thousands(n),
         r.rules.len(),
         thousands(r.events),
         thousands(r.files as u64)
     )?;
-    if !r.detections.is_empty() {
+    if n > 0 {
         writeln!(out, "{s}")?;
     }
-    Ok(())
+    Ok(n)
 }

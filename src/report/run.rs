@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::baseline::{self, Learned, cols};
-use crate::detect::Detection;
+use crate::detect::Tally;
 use crate::pipeline::Steps;
 use crate::policy::RegionPolicy;
 use crate::report::text::{self, Safe};
@@ -104,13 +104,13 @@ impl<W: Write> Steps for Printer<W> {
         self.out.flush()
     }
 
-    fn backtested(&mut self, rules: &[RuleInfo], detections: &[Detection]) -> io::Result<()> {
+    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
         self.heading(
             4,
             "Backtest: what the tuned rule would have raised over the same logs",
             "Before deploying, replay the tuned rule over the baseline window: every hit below is an alert you would have received.",
         )?;
-        report::backtest::write(&mut self.out, rules, detections)?;
+        report::backtest::write(&mut self.out, rules, tally)?;
         if let Some(rule) = self.rule.take() {
             writeln!(
                 self.out,

@@ -90,6 +90,15 @@ fn write_escaped(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     Ok(())
 }
 
+/// `s` cut to its first `max` characters, the cut said in words: a table cell stays readable
+/// (and a table of attacker-sized values stays small); the JSON keeps the whole value.
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => Cow::Borrowed(s),
+        Some((end, _)) => Cow::Owned(format!("{}… (+{} bytes)", &s[..end], s.len() - end)),
+    }
+}
+
 /// A value shown through [`escape`] when formatted: `format!("{}", Safe(&region))`.
 #[derive(Debug, Clone, Copy)]
 pub struct Safe<'a>(pub &'a str);
@@ -109,6 +118,15 @@ pub fn join<S: AsRef<str>>(items: &[S], sep: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clipped_text_says_how_much_was_cut() {
+        assert_eq!(clip("us-east-1", 9), "us-east-1");
+        assert_eq!(clip("us-east-1", 2), "us… (+7 bytes)");
+        // Cut on a character, never inside one.
+        assert_eq!(clip("東京東京", 1), "東… (+9 bytes)");
+        assert!(matches!(clip("abc", 3), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

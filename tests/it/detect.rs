@@ -255,3 +255,140 @@ fn every_sigmahq_aws_rule_runs_over_the_real_captures() {
         "object-valued requestParameters|contains works through the adapter"
     );
 }
+
+/// `n` distinct events in ap-east-1 (the seed rule alerts on each), written in a scrambled time
+/// order to `a.ndjson`, and the first half delivered again in `b.ndjson`.
+fn scrambled_hits(dir: &std::path::Path, n: u32) {
+    let event = |k: u32| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventID":"ev-{k:06}","eventTime":"2025-03-{:02}T{:02}:{:02}:{:02}Z","eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com","awsRegion":"ap-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.15","recipientAccountId":"111122223333","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u{}"}}}}"#,
+            1 + k / 86_400 % 28,
+            k / 3600 % 24,
+            k / 60 % 60,
+            k % 60,
+            k % 7
+        )
+    };
+    let order: Vec<u32> = (0..n).map(|i| (i * 7919 + 13) % n).collect();
+    let lines = |ks: &[u32]| ks.iter().map(|&k| event(k) + "\n").collect::<String>();
+    std::fs::write(dir.join("a.ndjson"), lines(&order)).unwrap();
+    std::fs::write(dir.join("b.ndjson"), lines(&order[..n as usize / 2])).unwrap();
+}
+
+#[test]
+fn hits_spilled_to_temporary_files_come_out_as_from_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    scrambled_hits(&logs, 3_001);
+    let detect = |format: &str, buffer: &str| {
+        let out = trailtune()
+            .env("TMPDIR", &tmp)
+            .args([
+                "detect",
+                "--format",
+                format,
+                "--sort-buffer",
+                buffer,
+                "--rule",
+            ])
+            .arg(seed())
+            .arg(&logs)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    for format in ["ndjson", "json", "csv", "table"] {
+        let memory = detect(format, "67108864");
+        // 8 KiB holds a dozen hits: hundreds of temporary files, merged in rounds.
+        let disk = detect(format, "8192");
+        assert_eq!(memory.stdout, disk.stdout, "{format}");
+        assert_eq!(memory.stderr, disk.stderr, "{format}");
+    }
+    let out = detect("ndjson", "8192");
+    let hits = ndjson(&out.stdout);
+    assert_eq!(
+        hits.len(),
+        3_001,
+        "each event once, its second delivery dropped"
+    );
+    let ids: Vec<&str> = hits
+        .iter()
+        .map(|h| h["eventID"].as_str().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "in time order (eventIDs follow the time here)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1500 duplicate deliveries"),
+        "the duplicates are counted: {stderr}"
+    );
+    // The temporary files are anonymous: nothing is left behind.
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+}
+
+#[test]
+fn the_table_lists_the_first_thousand_hits_and_counts_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    scrambled_hits(dir.path(), 1_200);
+    let out = trailtune()
+        .args(["detect", "--rule"])
+        .arg(seed())
+        .arg(dir.path().join("a.ndjson"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.matches("| ev-").count(),
+        1_000,
+        "one row per listed hit"
+    );
+    assert!(stdout.contains("ev-000999"), "the first thousand, in order");
+    assert!(!stdout.contains("ev-001000"), "{stdout:.300}");
+    assert!(
+        stdout.contains("(the first 1,000 of 1,200 hits; --format ndjson or csv lists them all)"),
+        "{stdout:.300}"
+    );
+    assert!(stdout.contains("1,200 hit(s) from 1 rule(s) over 1,200 events in 1 file(s)"));
+    // The summary counts every hit.
+    assert!(stdout.contains("| 1,200 |"), "{stdout}");
+}
+
+#[test]
+fn a_folder_for_temporary_files_that_cannot_be_written_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    scrambled_hits(dir.path(), 200);
+    let out = trailtune()
+        .env("TMPDIR", dir.path().join("missing"))
+        .args([
+            "detect",
+            "--format",
+            "ndjson",
+            "--sort-buffer",
+            "4096",
+            "--rule",
+        ])
+        .arg(seed())
+        .arg(dir.path().join("a.ndjson"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no partial, unordered output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("writing hits to a temporary file in")
+            && stderr.contains("missing")
+            && stderr.contains("TMPDIR"),
+        "{stderr}"
+    );
+}

@@ -11,6 +11,9 @@ mod common;
 mod detect;
 /// The README and user-guide examples (`console` blocks) run against the binary.
 mod docs;
+/// Peak RSS of the binary on hostile input (a 300 MB pretty-printed file, 400,000 hits, a gzip
+/// of whitespace), read with wait4(2); ignored by default, `.ci/run` runs them.
+mod memory;
 /// The pipeline on a synth corpus: tune, detect vs ground truth, run, demo, rebaseline.
 mod pipeline;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.

@@ -1,9 +1,16 @@
 //! Stage 7: run compiled rules over an event stream. Consumes a [`RuleSet`] and sources;
-//! produces [`Detection`]s (the hits, with the rule's `fields:` resolved) and run statistics.
-//! Files are read in parallel (rayon) with the same input code as `profile`; each event is
-//! parsed, evaluated and dropped, so memory holds hits only. Output order is deterministic: by
-//! event time, then eventID, then rule.
+//! produces [`Hits`] (the [`Detection`]s, with the rule's `fields:` resolved) and run
+//! statistics. Files are read in parallel (rayon) with the same input code as `profile`; each
+//! event is parsed, evaluated and dropped. Hits go to an external sort ([`sorted`]), so memory
+//! stays within a budget however many there are. Output order is deterministic: by event time,
+//! then eventID, then rule; a duplicate delivery of an event is one hit.
 
+pub mod sorted;
+mod tally;
+
+use std::sync::{Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::event::parse_event_time;
@@ -11,9 +18,11 @@ use crate::input::{self, Ignored, Location, Problem, ProblemKind, Source};
 use crate::input::{ProblemLog, Progress};
 use crate::sigma::{self, RuleSet};
 use crate::window::Window;
+pub use sorted::{DEFAULT_SORT_BUFFER, Hits, Sorter};
+pub use tally::Tally;
 
 /// One hit: which rule matched which event, and what the rule asked to see.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Detection {
     /// Index into `RuleSet::rules()`.
     pub rule: usize,
@@ -40,11 +49,61 @@ pub struct DetectStats {
 }
 
 /// The hits and the run's statistics.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Outcome {
-    pub detections: Vec<Detection>,
+    /// In order; read them once. Their duplicates are counted by [`Hits::duplicates`] as they
+    /// are read: [`Outcome::finish`] adds that count to the problems.
+    pub hits: Hits,
     pub stats: DetectStats,
     pub problems: ProblemLog,
+}
+
+impl Outcome {
+    /// Once the hits are read: the problems, with the duplicate deliveries dropped counted.
+    pub fn finish(self) -> ProblemLog {
+        let mut problems = self.problems;
+        problems.ignore(
+            Ignored::DuplicateEvent,
+            usize::try_from(self.hits.duplicates()).unwrap_or(usize::MAX),
+        );
+        problems
+    }
+}
+
+/// What one source gave: its statistics and problems (its hits went to the sorter).
+#[derive(Debug, Default)]
+struct Part {
+    stats: DetectStats,
+    problems: ProblemLog,
+}
+
+/// Hits of one worker, handed to the shared sorter in batches.
+struct Batch<'a> {
+    hits: Vec<Detection>,
+    cost: usize,
+    limit: usize,
+    sorter: &'a Mutex<Sorter>,
+}
+
+impl Batch<'_> {
+    fn push(&mut self, hit: Detection) {
+        self.cost += hit.event_id.len() + hit.principal.len() + 256;
+        self.hits.push(hit);
+        if self.hits.len() >= 4096 || self.cost >= self.limit {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.hits.is_empty() {
+            return;
+        }
+        let mut sorter = self.sorter.lock().unwrap_or_else(PoisonError::into_inner);
+        for hit in self.hits.drain(..) {
+            sorter.push(hit);
+        }
+        self.cost = 0;
+    }
 }
 
 fn text(event: &Value, key: &str) -> String {
@@ -55,9 +114,14 @@ fn text(event: &Value, key: &str) -> String {
     }
 }
 
-/// Evaluate one source.
-pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> Outcome {
-    let mut out = Outcome::default();
+/// Evaluate one source; its hits go to `batch`.
+fn run_source(
+    rules: &RuleSet,
+    source: &Source,
+    window: Option<Window>,
+    batch: &mut Batch<'_>,
+) -> Part {
+    let mut out = Part::default();
     let name = source.name();
     let read = input::read_records(source, &mut |record| {
         let event: Value = match serde_json::from_str(record.json.get()) {
@@ -112,7 +176,7 @@ pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> O
                     )
                 })
                 .collect();
-            out.detections.push(Detection {
+            batch.push(Detection {
                 rule,
                 event_id: text(&event, "eventID"),
                 event_time: text(&event, "eventTime"),
@@ -135,70 +199,70 @@ pub fn run_source(rules: &RuleSet, source: &Source, window: Option<Window>) -> O
     }
     out.stats.files = usize::from(!(read.records == 0 && out.problems.files_skipped() > 0));
     out.stats.bytes = read.bytes;
+    batch.flush();
     out
 }
 
-/// Evaluate every source in parallel; merge in a deterministic order. With `strict`, the first
-/// problem (in source order) is returned as an error.
+/// Evaluate every source in parallel, holding about `sort_buffer` bytes of hits in memory
+/// (the rest waits in temporary files). With `strict`, the first problem (in source order) is
+/// returned as an error.
 pub fn run(
     rules: &RuleSet,
     sources: &[Source],
     window: Option<Window>,
     strict: bool,
+    sort_buffer: u64,
     progress: &dyn Progress,
-) -> Result<Outcome, Problem> {
-    let mut all = Outcome::default();
+) -> Result<Outcome, RunError> {
+    let sorter = Mutex::new(Sorter::new(sort_buffer));
+    // Each worker hands over its hits in batches of a small share of the budget.
+    let limit = usize::try_from(sort_buffer / 32)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let mut stats = DetectStats::default();
+    let mut problems = ProblemLog::default();
     input::map_in_order(
         sources,
         |s| {
-            let o = run_source(rules, s, window);
-            progress.file_done(o.stats.bytes, o.stats.events as usize);
-            o
+            let mut batch = Batch {
+                hits: Vec::new(),
+                cost: 0,
+                limit,
+                sorter: &sorter,
+            };
+            let part = run_source(rules, s, window, &mut batch);
+            progress.file_done(part.stats.bytes, part.stats.events as usize);
+            part
         },
         |part| {
             if let (true, Some(p)) = (strict, part.problems.shown.first()) {
-                return Err(p.clone());
+                return Err(RunError::Strict(p.clone()));
             }
-            all.detections.extend(part.detections);
-            all.stats.files += part.stats.files;
-            all.stats.events += part.stats.events;
-            all.stats.outside_window += part.stats.outside_window;
-            all.stats.bytes += part.stats.bytes;
-            all.problems.merge(part.problems);
+            stats.files += part.stats.files;
+            stats.events += part.stats.events;
+            stats.outside_window += part.stats.outside_window;
+            stats.bytes += part.stats.bytes;
+            problems.merge(part.problems);
             Ok(())
         },
     )?;
-    // By the instant (eventTime spellings differ between exports), then the text, eventID, rule.
-    all.detections.sort_by_cached_key(|d| {
-        (
-            parse_event_time(&d.event_time),
-            d.event_time.clone(),
-            d.event_id.clone(),
-            d.rule,
-        )
-    });
-    // A duplicate delivery of an event (same eventID) is one alert, not two.
-    let before = all.detections.len();
-    all.detections.dedup_by(|b, a| {
-        !a.event_id.is_empty()
-            && (
-                a.rule,
-                &a.event_id,
-                &a.event_time,
-                &a.aws_region,
-                &a.account,
-            ) == (
-                b.rule,
-                &b.event_id,
-                &b.event_time,
-                &b.aws_region,
-                &b.account,
-            )
-            && (&a.principal, &a.fields) == (&b.principal, &b.fields)
-    });
-    all.problems
-        .ignore(Ignored::DuplicateEvent, before - all.detections.len());
-    Ok(all)
+    let sorter = sorter.into_inner().unwrap_or_else(PoisonError::into_inner);
+    Ok(Outcome {
+        hits: sorter.finish().map_err(RunError::Sort)?,
+        stats,
+        problems,
+    })
+}
+
+/// Why a detection run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// `--strict`, and this input was bad.
+    #[error("{0}")]
+    Strict(Problem),
+    /// The hits could not be kept in order (a temporary file).
+    #[error("{0}")]
+    Sort(std::io::Error),
 }
 
 #[cfg(test)]
@@ -229,12 +293,16 @@ mod tests {
             format!("{}\n{}\n", event("alice", "1"), event("bob", "2")),
         )
         .unwrap();
-        let out = run(&rules, &[Source::file(file)], None, false, &()).unwrap();
-        let callers: Vec<&str> = out
-            .detections
-            .iter()
-            .map(|d| d.principal.as_str())
-            .collect();
+        let out = run(
+            &rules,
+            &[Source::file(file)],
+            None,
+            false,
+            DEFAULT_SORT_BUFFER,
+            &(),
+        )
+        .unwrap();
+        let callers: Vec<String> = out.hits.map(|d| d.unwrap().principal).collect();
         assert_eq!(callers, ["arn:aws:iam::1:role/R", "arn:aws:iam::1:role/R"]);
     }
 }
