@@ -42,17 +42,47 @@ pub fn read_back(path: &Path) -> std::io::Result<Option<String>> {
 /// A file meant to be small (a rule), read with a cap: `/dev/zero` or a runaway file is an error
 /// after [`READ_BACK_LIMIT`] bytes, never an out-of-memory.
 pub fn read_capped(path: &Path) -> std::io::Result<String> {
+    read_at_most(path, READ_BACK_LIMIT, "a rule ever holds")
+}
+
+/// The largest baseline, state or Athena CSV read (1 GiB). Such a file holds one row per key and
+/// day; a large organization's 90 days make tens of MB. A larger file (or `/dev/zero`) is refused
+/// after this many bytes instead of exhausting memory.
+pub const BASELINE_READ_LIMIT: u64 = 1 << 30;
+
+/// The text of `path`, read no further than `limit` bytes: more is an error that says
+/// `more than LIMIT bytes, more than {what}`. Works on FIFOs and process substitutions too.
+pub fn read_at_most(path: &Path, limit: u64, what: &str) -> std::io::Result<String> {
+    read_checked(path, limit, what, |_| Ok(()))
+}
+
+/// How much of a file [`read_checked`] shows its check before reading on.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// As [`read_at_most`], but the first [`SNIFF_BYTES`] (or the whole file, if shorter) go to
+/// `check` first: a file that is plainly not what is expected (`/dev/zero`, a binary, another
+/// format) is refused with `check`'s words before the rest is read.
+pub fn read_checked(
+    path: &Path,
+    limit: u64,
+    what: &str,
+    check: impl Fn(&[u8]) -> Result<(), String>,
+) -> std::io::Result<String> {
     use std::io::Read;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(READ_BACK_LIMIT + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > READ_BACK_LIMIT {
+    let mut reader = std::fs::File::open(path)?.take(limit.saturating_add(1));
+    let mut bytes = Vec::new();
+    (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut bytes)?;
+    check(&bytes).map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidData, why))?;
+    reader.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
         return Err(std::io::Error::other(format!(
-            "more than {READ_BACK_LIMIT} bytes, more than a rule ever holds"
+            "more than {limit} bytes, more than {what}"
         )));
     }
-    Ok(text)
+    String::from_utf8(bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
 }
 
 /// The file a path names, through a symbolic link (even a dangling one).

@@ -463,6 +463,7 @@ fn drop_duplicates(
 /// counted again.
 pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
     let latest_plausible = latest_plausible_day();
+    let earliest_plausible = earliest_plausible_day();
     let mut folded = Folded::default();
     let mut problems = ProblemLog::default();
     let mut pending: Vec<(NaiveDate, u64, Key)> = Vec::new();
@@ -494,6 +495,16 @@ pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
                     location: Some(record.location),
                     kind: ProblemKind::NoEventTime,
                     detail: format!("eventTime {day} is in the future"),
+                });
+                return;
+            }
+            // Nor a forged date before AWS existed stretch the history past --min-history.
+            Ok(day) if day < earliest_plausible => {
+                problems.push(Problem {
+                    source: name.clone(),
+                    location: Some(record.location),
+                    kind: ProblemKind::NoEventTime,
+                    detail: format!("eventTime {day} is before {earliest_plausible}"),
                 });
                 return;
             }

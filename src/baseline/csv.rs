@@ -4,8 +4,9 @@
 //! and line breaks, lines end in LF or CRLF), booleans as `true`/`false`, counts as integers.
 //! Produces a [`Baseline`] whose window runs from the first to the last day present, exactly what
 //! `profile --save` would have written for the same events. The first malformed row is reported
-//! with its line number; nothing is guessed. The parser is hand-written (thirty lines) rather than
-//! a new dependency.
+//! with its line number; nothing is guessed. The parser is small and hand-written: it reports the
+//! line a record starts on and refuses text after a closing quote, which the `csv` crate (used
+//! for output) accepts.
 
 use chrono::NaiveDate;
 
@@ -22,6 +23,58 @@ pub struct CsvError {
     pub reason: String,
 }
 
+fn check_header(header: &[String]) -> Result<(), CsvError> {
+    if header
+        .iter()
+        .map(String::as_str)
+        .ne(COLUMNS.iter().copied())
+    {
+        return Err(CsvError {
+            line: 1,
+            reason: format!(
+                "header {header:?}, expected {COLUMNS:?} (the columns of `trailtune athena baseline-sql`)"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The start of a file (its first [`crate::atomic::SNIFF_BYTES`]): its first line must be the
+/// header, so `/dev/zero` or another CSV is refused before the rest is read.
+pub fn check_start(start: &[u8]) -> Result<(), String> {
+    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+    let Some(end) = start.iter().position(|&b| b == b'\n') else {
+        // The whole file is shorter than the sniff: the full parse says what is wrong.
+        if start.len() < crate::atomic::SNIFF_BYTES {
+            return Ok(());
+        }
+        return Err(CsvError {
+            line: 1,
+            reason: format!(
+                "no header line in the first {} bytes",
+                crate::atomic::SNIFF_BYTES
+            ),
+        }
+        .to_string());
+    };
+    let line = std::str::from_utf8(&start[..end]).map_err(|_| {
+        CsvError {
+            line: 1,
+            reason: "the header line is not UTF-8 text".into(),
+        }
+        .to_string()
+    })?;
+    match Records::new(line.trim_end_matches('\r')).next() {
+        Some(Ok((_, header))) => check_header(&header).map_err(|e| e.to_string()),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err(CsvError {
+            line: 1,
+            reason: "empty header line".into(),
+        }
+        .to_string()),
+    }
+}
+
 /// Parse the CSV result of the Athena baseline query.
 pub fn from_athena_csv(text: &str) -> Result<Baseline, CsvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -36,18 +89,7 @@ pub fn from_athena_csv(text: &str) -> Result<Baseline, CsvError> {
             });
         }
     };
-    if header
-        .iter()
-        .map(String::as_str)
-        .ne(COLUMNS.iter().copied())
-    {
-        return Err(CsvError {
-            line: 1,
-            reason: format!(
-                "header {header:?}, expected {COLUMNS:?} (the columns of `trailtune athena baseline-sql`)"
-            ),
-        });
-    }
+    check_header(&header)?;
     let mut aggregates = Aggregates::default();
     let mut seen: std::collections::HashMap<super::aggregate::Key, usize> =
         std::collections::HashMap::new();

@@ -207,8 +207,16 @@ impl Baseline {
         })
     }
 
+    /// Read a baseline or state file (at most [`crate::atomic::BASELINE_READ_LIMIT`] bytes; one
+    /// that does not start as a JSON object is refused before the rest is read).
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+        let text = crate::atomic::read_checked(
+            path,
+            crate::atomic::BASELINE_READ_LIMIT,
+            "a baseline or state ever holds",
+            looks_like_json_object,
+        )
+        .map_err(|source| BaselineError::Read {
             path: path.to_path_buf(),
             source,
         })?;
@@ -219,6 +227,7 @@ impl Baseline {
     }
 
     pub fn from_json(text: &str) -> Result<Baseline, String> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // The schema first, so another file says what it is rather than what it lacks.
         let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         match value.get("schema").and_then(Value::as_str) {
@@ -334,6 +343,19 @@ fn parse_row(row: &Value) -> Option<Row<'_>> {
         read_only: a[8].as_bool()?,
         events: a[9].as_u64()?,
     })
+}
+
+/// The start of a baseline file: a JSON object (after an optional BOM and whitespace).
+fn looks_like_json_object(start: &[u8]) -> Result<(), String> {
+    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+    match start.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        None if start.is_empty() => Err("the file is empty".into()),
+        None => Err("the file holds only whitespace".into()),
+        Some(b) => Err(format!(
+            "not a baseline file: it starts with byte 0x{b:02x}, not a JSON object"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -90,7 +90,13 @@ pub fn learn(source: &BaselineSource, progress: &dyn Progress) -> Result<Learned
 }
 
 fn read_athena_csv(path: &Path) -> Result<Baseline, LearnError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LearnError::ReadCsv {
+    let text = crate::atomic::read_checked(
+        path,
+        crate::atomic::BASELINE_READ_LIMIT,
+        "an Athena baseline result ever holds",
+        super::csv::check_start,
+    )
+    .map_err(|source| LearnError::ReadCsv {
         path: path.to_path_buf(),
         source,
     })?;

@@ -17,7 +17,7 @@ pub fn run(args: AthenaArgs) -> Result<Status> {
         }
         AthenaCommand::DetectSql(a) => {
             athena::check_table(&a.table)?;
-            let text = std::fs::read_to_string(&a.rule)
+            let text = crate::atomic::read_capped(&a.rule)
                 .with_context(|| format!("{}: cannot read the rule", a.rule.display()))?;
             athena::detect_sql_with_days(&text, &a.table, a.days)
                 .with_context(|| format!("{}", a.rule.display()))?

@@ -2081,3 +2081,81 @@ fn rewrite_refuses_a_condition_with_unbalanced_parentheses() {
 fn allowlist_rewrite_writes_provenance_only_on_the_second_run() {
     rewrite_fuzz_case("provenance_second_run");
 }
+
+#[test]
+fn a_device_given_as_a_rule_baseline_state_or_csv_is_refused_at_a_glance() {
+    // /dev/zero never ends: each reader stops at its cap or at the first bytes, in time.
+    let zero = std::path::Path::new("/dev/zero");
+    every_command_refuses(zero, "/dev/zero");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["allowlist", "--baseline", "/dev/zero"],
+            "not a baseline file: it starts with byte 0x00",
+        ),
+        (
+            &["rebaseline", "--state", "/dev/zero"],
+            "not a baseline file: it starts with byte 0x00",
+        ),
+        (
+            &["allowlist", "--baseline-csv", "/dev/zero"],
+            "no header line in the first 65536 bytes",
+        ),
+        (
+            &["allowlist", "--baseline", "/dev/null"],
+            "the file is empty",
+        ),
+    ];
+    for (args, needle) in cases {
+        let args = os(args);
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (code, stderr) = run_within(&refs, TEN_S);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {needle}: {stderr}");
+    }
+}
+
+#[test]
+fn a_log_record_dated_before_aws_existed_is_refused_not_counted() {
+    // Counted, it would stretch the history (and satisfy --min-history) and make a saved
+    // baseline that no command would load.
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("old.json");
+    let event = |time: &str| {
+        format!(
+            r#"{{"eventID":"{time}","eventTime":"{time}","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"eu-west-1","recipientAccountId":"1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u"}}}}"#
+        )
+    };
+    std::fs::write(
+        &logs,
+        format!(
+            "{}\n{}\n",
+            event("1990-01-01T00:00:00Z"),
+            event("2025-03-01T00:00:00Z")
+        ),
+    )
+    .unwrap();
+    let base = dir.path().join("base.json");
+    let out = trailtune()
+        .args(["profile", "--no-progress", "--days", "36500", "--save"])
+        .arg(&base)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("eventTime 1990-01-01 is before 2006-01-01"),
+        "{stderr}"
+    );
+    // The baseline saved from the good record loads.
+    let out = trailtune()
+        .args(["allowlist", "--format", "json", "--baseline"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
