@@ -172,8 +172,38 @@ pub fn provenance_start(text: &str, line: usize) -> usize {
 
 /// Offset just past the last line holding (part of) the value at `keys`: past the last item of a
 /// block list or the last key of a block mapping (recursively), so comment lines after it are not
-/// included. `value` is the serde value at `keys`.
+/// included. `value` is the serde value at `keys`. Whole comment or blank lines at the end of
+/// the span are left out too: an empty item (`- -`, `key:` with nothing after it) can reach
+/// up to the next token, past the comments above the next key (its `# trailtune:` lines).
 pub fn value_end(doc: &Document, keys: &[String], value: &Value) -> Result<usize, RewriteError> {
+    let text = doc.source();
+    let end = raw_value_end(doc, keys, value)?;
+    let floor = next_line(text, key(doc, keys)?.location.byte_span.1);
+    Ok(before_trailing_comments(text, floor, end))
+}
+
+/// `end` (a line start, or the end of the text) moved up over whole blank and comment lines, no
+/// higher than `floor`.
+fn before_trailing_comments(text: &str, floor: usize, mut end: usize) -> usize {
+    if end < text.len() && end > 0 && text.as_bytes()[end - 1] != b'\n' {
+        return end;
+    }
+    while end > floor {
+        let prev = line_start(text, end - 1);
+        if prev < floor {
+            break;
+        }
+        let line = text[prev..end].trim();
+        if line.is_empty() || line.starts_with('#') {
+            end = prev;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+fn raw_value_end(doc: &Document, keys: &[String], value: &Value) -> Result<usize, RewriteError> {
     let text = doc.source();
     let Some(f) = self::value(doc, keys)? else {
         let k = key(doc, keys)?;
@@ -190,7 +220,7 @@ pub fn value_end(doc: &Document, keys: &[String], value: &Value) -> Result<usize
             Some((Value::String(k), v)) => {
                 let mut sub = keys.to_vec();
                 sub.push(k.clone());
-                value_end(doc, &sub, v)
+                raw_value_end(doc, &sub, v)
             }
             _ => Ok(next_line(text, end_byte(text, &f))),
         },

@@ -2077,7 +2077,6 @@ fn rewrite_refuses_a_condition_with_unbalanced_parentheses() {
 }
 
 #[test]
-#[ignore = "open: found by fuzzing, not fixed yet (docs/fuzzing.md)"]
 fn allowlist_rewrite_writes_provenance_only_on_the_second_run() {
     rewrite_fuzz_case("provenance_second_run");
 }
