@@ -266,10 +266,10 @@ pub fn unified_diff(old: &str, new: &str, old_name: &str, new_name: &str) -> Str
 /// an aliased list would land on the anchor (and `yamlpath` 1.26 panics on some of them).
 fn check_shape(body: &str) -> Result<(), RewriteError> {
     let shape = crate::yaml_shape::check(body)
-        .map_err(|e| RewriteError::unsupported("(file)", e.to_string(), ""))?;
+        .map_err(|e| RewriteError::unsupported("the whole file", e.to_string(), ""))?;
     match shape.alias {
         Some((line, name)) => Err(RewriteError::unsupported(
-            &format!("(file), line {line}"),
+            &format!("line {line}"),
             "YAML aliases are not supported by the rewrite (it edits text, and an alias would \
              change the anchor it points to); write the values out in full",
             format!("*{name}"),
@@ -294,7 +294,7 @@ fn split_encoding(text: &str) -> Result<(&str, String, bool), RewriteError> {
         Ok((bom, rest.replace("\r\n", "\n"), true))
     } else {
         Err(RewriteError::unsupported(
-            "(file)",
+            "the whole file",
             "mixed line endings (every line must end in LF, or every line in CRLF)",
             format!("{crlf} CRLF, {} LF, {} lone CR", lf - crlf, cr - crlf),
         ))
