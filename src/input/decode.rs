@@ -14,7 +14,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 
 use flate2::bufread::MultiGzDecoder;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -58,7 +58,30 @@ pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -
     };
     let raw: Box<dyn Read> = match &source.kind {
         SourceKind::File(path) => match File::open(path) {
-            Ok(f) => Box::new(f),
+            Ok(mut f) => {
+                // Gzip of an ordinary size: inflated whole, into this worker's buffers.
+                let len = f.metadata().map_or(u64::MAX, |m| m.len());
+                let fast = super::inflate::with_inflated(
+                    &mut f,
+                    len,
+                    usize::try_from(source.limits.max_line_bytes).unwrap_or(usize::MAX),
+                    |mut inflated| {
+                        let mut scanner = Scanner::new(&mut inflated, source.limits, &record_base);
+                        decode(&mut scanner, true, &mut sink);
+                        scanner.offset()
+                    },
+                );
+                if let Some(bytes) = fast {
+                    sink.outcome.bytes = bytes;
+                    return sink.outcome;
+                }
+                // Anything else from the start, streamed.
+                if let Err(err) = f.rewind() {
+                    sink.problem(ProblemKind::Unreadable, err.to_string());
+                    return sink.outcome;
+                }
+                Box::new(f)
+            }
             Err(err) => {
                 sink.problem(ProblemKind::Unreadable, err.to_string());
                 return sink.outcome;
@@ -342,6 +365,18 @@ impl Track<'_> {
         self.record_base.is_some_and(|b| b.get() != usize::MAX)
     }
 
+    /// How many bytes at the start of `bytes` are plain string content (inside a string, not
+    /// escaped, before the next quote, backslash or newline): [`Track::step`] would keep each and
+    /// change nothing else. Accounted for here; the caller copies them in one go.
+    fn string_run(&mut self, bytes: &[u8]) -> usize {
+        if !self.in_string || self.escaped {
+            return 0;
+        }
+        let n = memchr::memchr3(b'"', b'\\', b'\n', bytes).unwrap_or(bytes.len());
+        self.offset += n as u64;
+        n
+    }
+
     /// Account for one byte; whether it is kept.
     fn step(&mut self, b: u8) -> bool {
         self.offset += 1;
@@ -425,9 +460,22 @@ impl Scanner<'_> {
             if chunk.is_empty() {
                 return Ok((self.t.offset - start, false));
             }
+            let max_line = self.t.limits.max_line_bytes;
             let mut used = 0;
             let mut end = None;
-            for &b in chunk {
+            while used < chunk.len() {
+                // Inside a string only a quote, a backslash or a (damaging) newline matters:
+                // jump to the next one and keep the bytes before it whole.
+                let skip = self.t.string_run(&chunk[used..]);
+                if skip > 0 {
+                    buf.extend_from_slice(&chunk[used..used + skip]);
+                    used += skip;
+                    if buf.len() as u64 > max_line {
+                        break;
+                    }
+                    continue;
+                }
+                let b = chunk[used];
                 used += 1;
                 let outside = !self.t.in_string;
                 let depth = self.t.depth;
@@ -439,7 +487,7 @@ impl Scanner<'_> {
                 } else if outside && depth == 1 && matches!(b, b'}' | b']') {
                     end = Some(false);
                 }
-                if end.is_some() || buf.len() as u64 > self.t.limits.max_line_bytes {
+                if end.is_some() || buf.len() as u64 > max_line {
                     break;
                 }
             }
@@ -466,14 +514,20 @@ impl Read for Scanner<'_> {
                 break;
             }
             let mut used = 0;
-            for &b in chunk {
+            while used < chunk.len() && n < out.len() {
+                let room = (chunk.len() - used).min(out.len() - n);
+                let skip = self.t.string_run(&chunk[used..used + room]);
+                if skip > 0 {
+                    out[n..n + skip].copy_from_slice(&chunk[used..used + skip]);
+                    used += skip;
+                    n += skip;
+                    continue;
+                }
+                let b = chunk[used];
                 used += 1;
                 if self.t.step(b) {
                     out[n] = b;
                     n += 1;
-                    if n == out.len() {
-                        break;
-                    }
                 }
             }
             self.inner.consume(used);

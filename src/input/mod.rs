@@ -8,6 +8,7 @@
 
 mod decode;
 mod discover;
+mod inflate;
 mod log;
 
 use std::fmt;
