@@ -54,6 +54,15 @@ def hits(p):
     with open(p, "w") as f:
         for i in range(n):
             f.write(json.dumps(event((i * 7919) % n), separators=(",", ":")) + "\n")
+def policies(p):
+    # 5,000 PutBucketPolicy-sized records: 85 KB of requestParameters each, all hits.
+    with open(p, "w") as f:
+        for k in range(5000):
+            e = event(k); e["eventName"] = "PutBucketPolicy"
+            e["requestParameters"] = {"bucketName": "bucket-%d" % k, "bucketPolicy": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "s%d" % i, "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%012d:root" % k},
+                 "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::bucket-%d/*" % k} for i in range(400)]}}
+            f.write(json.dumps(e, separators=(",", ":")) + "\n")
 def rule(name, text):
     make(name, lambda p: open(p, "w").write(text))
 def region_list(items):
@@ -62,12 +71,16 @@ def region_list(items):
 make("spaces.json.gz", spaces)
 make("pretty.json", pretty)
 make("hits.ndjson", hits)
+make("policies.ndjson", policies)
 vars_ = "".join("%%v%d%%" % i for i in range(10))
 rule("expand.yml", seed.replace("    awsRegion:", "    userAgent|expand: '%s'\n    awsRegion:" % vars_, 1))
 rule("alias.yml", region_list(" *regs\n").replace("detection:\n", "detection:\n  filter_other:\n    eventName: &regs\n" + "".join("      - 'r%d'\n" % i for i in range(60)), 1))
 rule("brackets.yml", seed.replace("status: stable", "status: " + "[" * 100000))
 rule("parens.yml", seed.replace("  condition: selection", "  condition: " + "(" * 15000 + "selection" + ")" * 15000 + " and selection", 1))
 rule("nots.yml", seed.replace("  condition: selection", "  condition: " + "not " * 30000 + "selection and selection", 1))
+rule("policy.yml", "title: Policy\nid: 0b6c1c2e-0000-4000-8000-000000000002\nlevel: low\n"
+     "logsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName: PutBucketPolicy\n"
+     "  condition: sel\nfields:\n  - requestParameters\n")
 rule("long.yml", region_list("".join("\n      - 'r%d'" % i for i in range(20000)) + "\n"))
 PY
 
@@ -89,6 +102,7 @@ run "profile: 300 MB pretty-printed file" "$BIN" profile --no-progress --format 
 for f in ndjson table json csv; do
   run "detect: 400,000 hits, --format $f" "$BIN" detect --no-progress --format "$f" --rule "$SEED" "$W/hits.ndjson"
 done
+run "detect: 5,000 hits with 85 KB fields each" "$BIN" detect --no-progress --format ndjson --rule "$W/policy.yml" "$W/policies.ndjson"
 run "detect: |expand, 10 placeholders x 10 values" "$BIN" detect --no-progress "${VARS[@]}" --rule "$W/expand.yml" "$LOGS"
 run "tune: awsRegion an alias of a 60-item list" "$BIN" tune --no-progress --force --approve eu-west-1 --rule "$W/alias.yml" "$LOGS"
 run "athena detect-sql: 100,000 nested [" "$BIN" athena detect-sql --table t --rule "$W/brackets.yml"

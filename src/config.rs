@@ -6,7 +6,7 @@
 //! `default_value_t`, so `--help` shows the value the code uses.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
@@ -44,6 +44,49 @@ pub enum ConfigError {
     },
     #[error("--var {0:?}: expected name=value[,value...]")]
     Var(String),
+    #[error("{first} and {second} name the same file ({path}): one would overwrite the other")]
+    SameFile {
+        first: &'static str,
+        second: &'static str,
+        path: String,
+    },
+}
+
+/// Refuse two outputs (or an output and an input the run still needs) that are one file: the
+/// later write would silently replace the earlier. Paths are compared as the files they name
+/// when they exist (through links and `..`), else as written.
+fn distinct_files(paths: &[(&'static str, Option<&Path>)]) -> Result<(), ConfigError> {
+    let key = |p: &Path| {
+        std::fs::canonicalize(p)
+            .or_else(|_| {
+                // Not there yet: its folder as the file system names it, and its name.
+                let parent = match p.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                let name = p.file_name().ok_or(std::io::ErrorKind::NotFound)?;
+                std::fs::canonicalize(parent).map(|d| d.join(name))
+            })
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let named: Vec<(&'static str, &Path, PathBuf)> = paths
+        .iter()
+        .filter_map(|(flag, p)| p.map(|p| (*flag, p, key(p))))
+        .collect();
+    for (i, (first, path, a)) in named.iter().enumerate() {
+        // Devices (-o /dev/stdout, /dev/null) are written through, not replaced.
+        if a.starts_with("/dev") {
+            continue;
+        }
+        if let Some((second, _, _)) = named[i + 1..].iter().find(|(_, _, b)| a == b) {
+            return Err(ConfigError::SameFile {
+                first,
+                second,
+                path: path.display().to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn suggest(suggestions: &[String]) -> String {
@@ -284,13 +327,27 @@ pub fn policy(args: &cli::PolicyArgs) -> Result<PolicyConfig, ConfigError> {
     })
 }
 
-fn tune(rule: Option<PathBuf>, out: cli::TuneOutputArgs, force: bool) -> TuneConfig {
+fn tune(
+    rule: Option<PathBuf>,
+    out: cli::TuneOutputArgs,
+    force: bool,
+) -> Result<TuneConfig, ConfigError> {
+    let written = if out.in_place {
+        ("--in-place (--rule)", rule.as_deref())
+    } else {
+        ("-o", out.out.as_deref())
+    };
+    distinct_files(&[
+        written,
+        ("--emit-filter", out.emit_filter.as_deref()),
+        ("--emit-placeholder", out.emit_placeholder.as_deref()),
+    ])?;
     let target = match (out.out, out.in_place) {
         (Some(path), _) => Target::File(path),
         (None, true) => Target::InPlace,
         (None, false) => Target::Stdout,
     };
-    TuneConfig {
+    Ok(TuneConfig {
         rule: rule.map_or(RuleSource::Seed, RuleSource::File),
         mode: match out.mode {
             cli::TuneMode::Denylist => Mode::Denylist,
@@ -303,7 +360,7 @@ fn tune(rule: Option<PathBuf>, out: cli::TuneOutputArgs, force: bool) -> TuneCon
         emit_filter: out.emit_filter,
         emit_placeholder: out.emit_placeholder,
         force,
-    }
+    })
 }
 
 /// Parse `--var name=v1,v2` options.
@@ -358,7 +415,7 @@ impl TryFrom<cli::TuneArgs> for Tune {
     fn try_from(args: cli::TuneArgs) -> Result<Self, ConfigError> {
         Ok(Tune {
             policy: policy(&args.policy)?,
-            tune: tune(args.rule, args.output, args.policy.force),
+            tune: tune(args.rule, args.output, args.policy.force)?,
             source: baseline_source(args.source)?,
         })
     }
@@ -386,7 +443,7 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
     fn try_from(args: cli::RunArgs) -> Result<Self, ConfigError> {
         Ok(crate::pipeline::RunConfig {
             policy: policy(&args.policy)?,
-            tune: tune(args.rule, args.output, args.policy.force),
+            tune: tune(args.rule, args.output, args.policy.force)?,
             window: window(&args.window)?,
             input: input(args.input),
         })
@@ -408,9 +465,28 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
             }),
         };
         let wants_rule = args.rule.is_some() || args.output.out.is_some();
+        // The state is read, then rewritten: no rule output may land on it.
+        let rule_out = if args.output.in_place {
+            args.rule.as_deref()
+        } else {
+            args.output.out.as_deref()
+        };
+        distinct_files(&[
+            ("--state", Some(args.state.as_path())),
+            ("-o", rule_out),
+            ("--emit-filter", args.output.emit_filter.as_deref()),
+            (
+                "--emit-placeholder",
+                args.output.emit_placeholder.as_deref(),
+            ),
+        ])?;
+        let tune_cfg = match wants_rule {
+            true => Some(tune(args.rule, args.output.clone(), args.policy.force)?),
+            false => None,
+        };
         Ok(Rebaseline {
             policy: policy(&args.policy)?,
-            tune: wants_rule.then(|| tune(args.rule, args.output.clone(), args.policy.force)),
+            tune: tune_cfg,
             check: args.output.check,
             state: args.state,
             newer,

@@ -54,6 +54,7 @@ pub(crate) mod report;
 pub mod rewrite;
 pub mod sigma;
 pub mod synth;
+pub(crate) mod text;
 pub(crate) mod tune;
 pub mod window;
 pub(crate) mod yaml_shape;

@@ -222,7 +222,8 @@ impl Baseline {
         })?;
         Baseline::from_json(&text).map_err(|reason| BaselineError::Invalid {
             path: path.to_path_buf(),
-            reason,
+            // A reason may quote a row or a value: its start is enough.
+            reason: crate::text::clip(&reason, 2 * crate::text::QUOTE_CHARS).into_owned(),
         })
     }
 

@@ -100,9 +100,14 @@ fn read_athena_csv(path: &Path) -> Result<Baseline, LearnError> {
         path: path.to_path_buf(),
         source,
     })?;
-    from_athena_csv(&text).map_err(|source| LearnError::Csv {
-        path: path.to_path_buf(),
-        source,
+    from_athena_csv(&text).map_err(|mut source| {
+        // A reason may quote a field: its start is enough.
+        source.reason =
+            crate::text::clip(&source.reason, 2 * crate::text::QUOTE_CHARS).into_owned();
+        LearnError::Csv {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 

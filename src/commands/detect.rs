@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::cli::DetectArgs;
 use crate::config;
@@ -79,8 +79,9 @@ pub fn run(args: DetectArgs) -> Result<Status> {
             ),
         }
     }
+    let any = outcome.hits.any();
     let mut out = std::io::stdout().lock();
-    let hits = report::detect::write(
+    let written = report::detect::write(
         &mut out,
         cfg.output,
         &report::detect::DetectReport {
@@ -89,10 +90,17 @@ pub fn run(args: DetectArgs) -> Result<Status> {
             files: outcome.stats.files,
         },
         &mut outcome.hits,
-    )?;
-    out.flush()?;
+    )
+    .and_then(|n| out.flush().map(|()| n > 0));
+    let found = match written {
+        Ok(found) => found,
+        // The reader went away (`| head`): the exit status still says what was found and
+        // what was skipped, for `set -o pipefail` scripts.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => any,
+        Err(e) => return Err(e).context("writing the hits to standard output"),
+    };
     problems.merge(outcome.finish());
     report::problems::write(&mut err, &problems)?;
     let skipped = !problems.is_empty() || !loaded.errors.is_empty();
-    Ok(Status::from_flags(hits > 0, skipped))
+    Ok(Status::from_flags(found, skipped))
 }

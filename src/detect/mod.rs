@@ -18,7 +18,7 @@ use crate::input::{self, Ignored, Location, Problem, ProblemKind, Source};
 use crate::input::{ProblemLog, Progress};
 use crate::sigma::{self, RuleSet};
 use crate::window::Window;
-pub use sorted::{DEFAULT_SORT_BUFFER, Hits, Sorter};
+pub use sorted::{DEFAULT_SORT_BUFFER, Entry, Hits, Sorter};
 pub use tally::Tally;
 
 /// One hit: which rule matched which event, and what the rule asked to see.
@@ -77,9 +77,10 @@ struct Part {
     problems: ProblemLog,
 }
 
-/// Hits of one worker, handed to the shared sorter in batches.
+/// Hits of one worker, made sort entries (their fields as JSON text, the size counted) and
+/// handed to the shared sorter in batches of a small share of its budget.
 struct Batch<'a> {
-    hits: Vec<Detection>,
+    entries: Vec<Entry>,
     cost: usize,
     limit: usize,
     sorter: &'a Mutex<Sorter>,
@@ -87,20 +88,21 @@ struct Batch<'a> {
 
 impl Batch<'_> {
     fn push(&mut self, hit: Detection) {
-        self.cost += hit.event_id.len() + hit.principal.len() + 256;
-        self.hits.push(hit);
-        if self.hits.len() >= 4096 || self.cost >= self.limit {
+        let entry = Entry::new(hit);
+        self.cost += entry.cost();
+        self.entries.push(entry);
+        if self.entries.len() >= 4096 || self.cost >= self.limit {
             self.flush();
         }
     }
 
     fn flush(&mut self) {
-        if self.hits.is_empty() {
+        if self.entries.is_empty() {
             return;
         }
         let mut sorter = self.sorter.lock().unwrap_or_else(PoisonError::into_inner);
-        for hit in self.hits.drain(..) {
-            sorter.push(hit);
+        for entry in self.entries.drain(..) {
+            sorter.push(entry);
         }
         self.cost = 0;
     }
@@ -136,6 +138,20 @@ fn run_source(
                 return;
             }
         };
+        // A record with none of an API call's fields is not one: counting it would call a run
+        // over a file of `{"a":1}` records a clean hunt.
+        if !["eventName", "eventSource", "eventTime", "@timestamp"]
+            .iter()
+            .any(|k| event.get(k).is_some())
+        {
+            out.problems.push(Problem {
+                source: name.clone(),
+                location: Some(record.location),
+                kind: ProblemKind::BadRecord,
+                detail: "not a CloudTrail event: no eventName, eventSource or eventTime".into(),
+            });
+            return;
+        }
         if let Some(window) = window {
             let time = event
                 .get("eventTime")
@@ -225,7 +241,7 @@ pub fn run(
         sources,
         |s| {
             let mut batch = Batch {
-                hits: Vec::new(),
+                entries: Vec::new(),
                 cost: 0,
                 limit,
                 sorter: &sorter,

@@ -16,26 +16,41 @@ use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
 use chrono::{DateTime, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use super::Detection;
 use crate::event::parse_event_time;
 
 /// The default memory for hits before they are spilled to temporary files.
 pub const DEFAULT_SORT_BUFFER: u64 = 64 << 20;
 
-/// Runs merged into one when there are this many, so open files stay few.
-const MAX_RUNS: usize = 64;
+/// How many runs are merged at once: runs of one size are merged into one run of the next size
+/// when there are this many (each hit is rewritten once per size, so merging stays
+/// O(n log n)), and the final merge reads at most this many, so open files and the hits held
+/// at the heads of the runs stay few.
+const FAN_IN: usize = 16;
 
-/// A hit with its sort key.
+/// A hit with its sort key. The values of its `fields:` are kept as JSON text (the hit's own
+/// `fields` are empty until it is handed out): the text is what the memory budget counts, what
+/// order and duplicates are decided on, and what a temporary file holds, so a hit compares the
+/// same and comes back the same whether it was spilled or not.
 #[derive(Debug)]
-struct Entry {
+pub struct Entry {
     instant: Option<DateTime<Utc>>,
-    fields: String,
+    fields: Vec<(String, String)>,
     hit: Detection,
 }
 
 impl Entry {
-    fn new(hit: Detection) -> Entry {
-        let fields = serde_json::to_string(&hit.fields).unwrap_or_default();
+    pub fn new(mut hit: Detection) -> Entry {
+        let fields = std::mem::take(&mut hit.fields)
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        Entry::from_parts(hit, fields)
+    }
+
+    fn from_parts(hit: Detection, fields: Vec<(String, String)>) -> Entry {
         Entry {
             instant: parse_event_time(&hit.event_time),
             fields,
@@ -43,18 +58,39 @@ impl Entry {
         }
     }
 
-    /// What the entry takes in memory, roughly (a parsed JSON value takes a few times its text).
-    fn cost(&self) -> usize {
+    /// The hit, its `fields:` parsed back.
+    fn into_hit(self) -> io::Result<Detection> {
+        let mut hit = self.hit;
+        hit.fields = self
+            .fields
+            .into_iter()
+            .map(|(k, v)| serde_json::from_str(&v).map(|v| (k, v)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("reading back a hit's fields: {e}"),
+                )
+            })?;
+        Ok(hit)
+    }
+
+    /// What the entry takes in memory: its text, and a little for each allocation.
+    pub fn cost(&self) -> usize {
         let h = &self.hit;
         std::mem::size_of::<Entry>()
-            + self.fields.len() * 4
-            + h.fields.len() * 64
+            + self
+                .fields
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 64)
+                .sum::<usize>()
             + h.event_id.len()
             + h.event_time.len()
             + h.aws_region.len()
             + h.account.len()
             + h.principal.len()
             + h.source.len()
+            + 128
     }
 
     /// The fields that make two hits one alert, in sort order.
@@ -76,6 +112,14 @@ impl Entry {
     fn same_alert(&self, other: &Entry) -> bool {
         !self.hit.event_id.is_empty() && self.key() == other.key()
     }
+}
+
+/// One line of a temporary file: the hit without its fields, and the fields as JSON text (a
+/// value as deep as the reader accepts stays within the parser's depth limit when read back).
+#[derive(Serialize, Deserialize)]
+struct Spilled {
+    hit: Detection,
+    fields: Vec<(String, String)>,
 }
 
 impl Ord for Entry {
@@ -115,7 +159,9 @@ pub struct Sorter {
     buffer: Vec<Entry>,
     cost: usize,
     budget: usize,
-    runs: Vec<File>,
+    /// Sorted runs in temporary files, by size class: `levels[i]` holds runs of about
+    /// `FAN_IN^i` buffers each.
+    levels: Vec<Vec<File>>,
     hits: u64,
     error: Option<io::Error>,
 }
@@ -127,7 +173,7 @@ impl Sorter {
             buffer: Vec::new(),
             cost: 0,
             budget: usize::try_from(budget).unwrap_or(usize::MAX).max(1),
-            runs: Vec::new(),
+            levels: Vec::new(),
             hits: 0,
             error: None,
         }
@@ -135,11 +181,10 @@ impl Sorter {
 
     /// Add a hit. A failure to spill is kept and returned by [`Sorter::finish`]; hits after it
     /// are dropped (the run fails as a whole).
-    pub fn push(&mut self, hit: Detection) {
+    pub fn push(&mut self, entry: Entry) {
         if self.error.is_some() {
             return;
         }
-        let entry = Entry::new(hit);
         self.cost += entry.cost();
         self.hits += 1;
         self.buffer.push(entry);
@@ -157,21 +202,30 @@ impl Sorter {
         self.hits
     }
 
-    /// Temporary files written so far.
+    /// Temporary files written so far (merged ones included).
     #[cfg(test)]
     fn spilled(&self) -> usize {
-        self.runs.len()
+        self.levels.iter().map(Vec::len).sum()
     }
 
     fn spill(&mut self) -> io::Result<()> {
         let mut buffer = std::mem::take(&mut self.buffer);
         self.cost = 0;
         buffer.sort_unstable();
-        let run = write_run(buffer.into_iter().map(|e| Ok(e.hit)))?;
-        self.runs.push(run);
-        if self.runs.len() >= MAX_RUNS {
-            let merged = Merge::new(std::mem::take(&mut self.runs), Vec::new(), false)?;
-            self.runs.push(write_run(merged)?);
+        let run = write_run(buffer.into_iter().map(Ok))?;
+        self.add_run(0, run)
+    }
+
+    /// Put a run at `level`, merging that level into the next one when it is full.
+    fn add_run(&mut self, level: usize, run: File) -> io::Result<()> {
+        if self.levels.len() <= level {
+            self.levels.resize_with(level + 1, Vec::new);
+        }
+        self.levels[level].push(run);
+        if self.levels[level].len() >= FAN_IN {
+            let runs = std::mem::take(&mut self.levels[level]);
+            let merged = write_run(Merge::new(runs, Vec::new(), false)?)?;
+            self.add_run(level + 1, merged)?;
         }
         Ok(())
     }
@@ -181,8 +235,19 @@ impl Sorter {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
+        // Smallest runs first, merged until the final merge reads at most FAN_IN of them.
+        let mut runs: Vec<File> = self.levels.into_iter().flatten().collect();
+        while runs.len() > FAN_IN {
+            let rest = runs.split_off(FAN_IN);
+            let merged = write_run(Merge::new(runs, Vec::new(), false)?)?;
+            runs = rest;
+            runs.push(merged);
+        }
         self.buffer.sort_unstable();
-        Ok(Hits(Merge::new(self.runs, self.buffer, true)?))
+        Ok(Hits {
+            merge: Merge::new(runs, self.buffer, true)?,
+            any: self.hits > 0,
+        })
     }
 }
 
@@ -196,12 +261,17 @@ fn temp_error(e: io::Error) -> io::Error {
     )
 }
 
-/// Write hits, one JSON line each, to an anonymous temporary file; rewound for reading.
-fn write_run(hits: impl Iterator<Item = io::Result<Detection>>) -> io::Result<File> {
+/// Write entries, one JSON line each, to an anonymous temporary file; rewound for reading.
+fn write_run(entries: impl Iterator<Item = io::Result<Entry>>) -> io::Result<File> {
     let file = tempfile::tempfile().map_err(temp_error)?;
     let mut w = BufWriter::with_capacity(1 << 16, file);
-    for hit in hits {
-        serde_json::to_writer(&mut w, &hit?).map_err(io::Error::from)?;
+    for entry in entries {
+        let entry = entry?;
+        let line = Spilled {
+            hit: entry.hit,
+            fields: entry.fields,
+        };
+        serde_json::to_writer(&mut w, &line).map_err(io::Error::from)?;
         w.write_all(b"\n").map_err(temp_error)?;
     }
     let mut file = w.into_inner().map_err(|e| temp_error(e.into_error()))?;
@@ -224,13 +294,13 @@ impl Run {
                 if r.read_line(line)? == 0 {
                     return Ok(None);
                 }
-                let hit: Detection = serde_json::from_str(line).map_err(|e| {
+                let s: Spilled = serde_json::from_str(line).map_err(|e| {
                     io::Error::new(
                         io::ErrorKind::InvalidData,
                         format!("reading back a temporary file of hits: {e}"),
                     )
                 })?;
-                Ok(Some(Entry::new(hit)))
+                Ok(Some(Entry::from_parts(s.hit, s.fields)))
             }
         }
     }
@@ -294,20 +364,28 @@ impl Merge {
 }
 
 impl Iterator for Merge {
-    type Item = io::Result<Detection>;
+    type Item = io::Result<Entry>;
 
-    fn next(&mut self) -> Option<io::Result<Detection>> {
-        self.next_entry().transpose().map(|r| r.map(|e| e.hit))
+    fn next(&mut self) -> Option<io::Result<Entry>> {
+        self.next_entry().transpose()
     }
 }
 
 /// The hits of a run, in order, each event once.
-pub struct Hits(Merge);
+pub struct Hits {
+    merge: Merge,
+    any: bool,
+}
 
 impl Hits {
     /// Duplicate deliveries dropped so far.
     pub fn duplicates(&self) -> u64 {
-        self.0.duplicates
+        self.merge.duplicates
+    }
+
+    /// Whether there is at least one hit (known before any is read).
+    pub fn any(&self) -> bool {
+        self.any
     }
 }
 
@@ -315,15 +393,18 @@ impl Iterator for Hits {
     type Item = io::Result<Detection>;
 
     fn next(&mut self) -> Option<io::Result<Detection>> {
-        self.0.next()
+        self.merge
+            .next_entry()
+            .transpose()
+            .map(|r| r.and_then(Entry::into_hit))
     }
 }
 
 impl std::fmt::Debug for Hits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hits")
-            .field("runs", &self.0.runs.len())
-            .field("duplicates", &self.0.duplicates)
+            .field("runs", &self.merge.runs.len())
+            .field("duplicates", &self.merge.duplicates)
             .finish()
     }
 }
@@ -366,7 +447,12 @@ mod tests {
                     k / 60 % 60,
                     k % 60
                 );
-                s.push(hit(&time, &format!("{k:05}"), (k % 3) as usize, round));
+                s.push(Entry::new(hit(
+                    &time,
+                    &format!("{k:05}"),
+                    (k % 3) as usize,
+                    round,
+                )));
                 want += 1;
             }
         }
@@ -381,7 +467,7 @@ mod tests {
     fn a_spilled_sort_equals_the_in_memory_sort() {
         let (memory, dups, spilled) = sorted(DEFAULT_SORT_BUFFER);
         assert_eq!(spilled, 0, "2,000 small hits fit the default budget");
-        // 4 KiB holds about ten hits: hundreds of runs, merged in rounds of MAX_RUNS.
+        // 4 KiB holds about ten hits: hundreds of runs, merged in rounds of FAN_IN.
         let (disk, disk_dups, disk_spilled) = sorted(4 << 10);
         assert!(disk_spilled > 0, "the small budget spilled");
         assert_eq!(memory.len(), 2_000);
@@ -402,7 +488,7 @@ mod tests {
         c.source = "c".into();
         // a, b, a-again: a and its copy must meet even though b sorts between them by arrival.
         for h in [a.clone(), b.clone(), c] {
-            s.push(h);
+            s.push(Entry::new(h));
         }
         let mut hits = s.finish().unwrap();
         let out: Vec<Detection> = hits.by_ref().map(Result::unwrap).collect();
@@ -414,8 +500,8 @@ mod tests {
     fn hits_without_an_event_id_are_never_merged() {
         let mut s = Sorter::new(DEFAULT_SORT_BUFFER);
         let a = hit("2025-03-01T00:00:00Z", "", 0, "a");
-        s.push(a.clone());
-        s.push(a.clone());
+        s.push(Entry::new(a.clone()));
+        s.push(Entry::new(a.clone()));
         let mut hits = s.finish().unwrap();
         assert_eq!(hits.by_ref().count(), 2);
         assert_eq!(hits.duplicates(), 0);
@@ -430,7 +516,7 @@ mod tests {
             "2025-03-01T12:00:00+03:00",
             "2025-03-01T10:00:00.000Z",
         ] {
-            s.push(hit(t, t, 0, "a"));
+            s.push(Entry::new(hit(t, t, 0, "a")));
         }
         let times: Vec<String> = s.finish().unwrap().map(|h| h.unwrap().event_time).collect();
         assert_eq!(

@@ -18,7 +18,7 @@ use libdeflate_sys as sys;
 /// a megabyte.
 pub const MAX_COMPRESSED: u64 = 8 << 20;
 /// Output larger than this is streamed instead (a gzip of whitespace inflates to gigabytes).
-pub const MAX_INFLATED: usize = 32 << 20;
+pub const MAX_INFLATED: usize = 16 << 20;
 
 /// A libdeflate decompressor.
 struct Decompressor(NonNull<sys::libdeflate_decompressor>);

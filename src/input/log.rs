@@ -19,9 +19,15 @@ pub struct ProblemLog {
 }
 
 impl ProblemLog {
-    pub fn push(&mut self, problem: Problem) {
+    pub fn push(&mut self, mut problem: Problem) {
         *self.counts.entry(problem.kind).or_insert(0) += 1;
         if self.shown.len() < PROBLEMS_SHOWN {
+            // A detail may quote a value from the logs: its start is enough.
+            if let std::borrow::Cow::Owned(short) =
+                crate::text::clip(&problem.detail, 2 * crate::text::QUOTE_CHARS)
+            {
+                problem.detail = short;
+            }
             self.shown.push(problem);
         }
     }

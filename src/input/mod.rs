@@ -74,8 +74,9 @@ pub struct Limits {
 impl Limits {
     /// CloudTrail records are at most a few hundred KB.
     pub const DEFAULT_MAX_RECORD_BYTES: u64 = 4 << 20;
-    /// A delivery object is at most a few tens of MB uncompressed.
-    pub const DEFAULT_MAX_LINE_BYTES: u64 = 128 << 20;
+    /// A delivery object is at most a few tens of MB uncompressed. With one line buffer per worker
+    /// thread, this bounds the memory a run of one-line bombs takes (2 threads: 128 MiB).
+    pub const DEFAULT_MAX_LINE_BYTES: u64 = 64 << 20;
 }
 
 impl Default for Limits {

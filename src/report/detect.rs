@@ -69,8 +69,13 @@ pub fn hit_json(rules: &[RuleInfo], d: &Detection) -> Value {
 /// Hits per (rule index, region).
 type Summary = BTreeMap<(usize, String), u64>;
 
+/// The longest region text the summary keys on: a real code is under 20 characters, and a
+/// forged one thousands long must not make the summary's memory follow the hits.
+const SUMMARY_REGION_CHARS: usize = 64;
+
 fn count(summary: &mut Summary, d: &Detection) {
-    *summary.entry((d.rule, d.aws_region.clone())).or_insert(0) += 1;
+    let region = clip(&d.aws_region, SUMMARY_REGION_CHARS).into_owned();
+    *summary.entry((d.rule, region)).or_insert(0) += 1;
 }
 
 /// Write the report; returns how many hits were written.
@@ -231,7 +236,8 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
         )?;
     }
     let mut s = table::new(&["Rule", "Author", "awsRegion", "Hits"], &[3]);
-    for ((rule, region), hits) in summary {
+    let pairs = summary.len();
+    for ((rule, region), hits) in summary.into_iter().take(TABLE_ROWS) {
         s.add_row(vec![
             table::text(&clip(&r.rules[rule].title, CELL_CHARS)),
             table::text(&clip(&r.rules[rule].author, CELL_CHARS)),
@@ -249,6 +255,14 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
     )?;
     if n > 0 {
         writeln!(out, "{s}")?;
+    }
+    if pairs > TABLE_ROWS {
+        writeln!(
+            out,
+            "(the first {} of {} rule and region pairs; --format json lists them all)",
+            thousands(TABLE_ROWS as u64),
+            thousands(pairs as u64)
+        )?;
     }
     Ok(n)
 }

@@ -90,14 +90,7 @@ fn write_escaped(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     Ok(())
 }
 
-/// `s` cut to its first `max` characters, the cut said in words: a table cell stays readable
-/// (and a table of attacker-sized values stays small); the JSON keeps the whole value.
-pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        None => Cow::Borrowed(s),
-        Some((end, _)) => Cow::Owned(format!("{}… (+{} bytes)", &s[..end], s.len() - end)),
-    }
-}
+pub use crate::text::clip;
 
 /// A value shown through [`escape`] when formatted: `format!("{}", Safe(&region))`.
 #[derive(Debug, Clone, Copy)]

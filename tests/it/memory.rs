@@ -253,3 +253,42 @@ fn a_gzip_of_whitespace_is_stopped_at_the_line_limit() {
     assert_eq!(doc["input"]["events"], 1);
     assert!(r.peak_rss < LIMIT, "peak RSS {} MB", mb(r.peak_rss));
 }
+
+#[test]
+#[ignore = "slow in debug (170 MB of large records); .ci/run runs it"]
+fn hits_with_large_fields_stay_within_the_sort_buffer() {
+    // 2,000 PutBucketPolicy-sized records (85 KB of requestParameters each), every one a hit
+    // that shows its requestParameters: 170 MB of fields, several times that as parsed JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("policy.yml");
+    std::fs::write(
+        &rule,
+        "title: Policy\nid: 0b6c1c2e-0000-4000-8000-000000000002\nlevel: low\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel:\n    eventName: PutBucketPolicy\n  condition: sel\n\
+         fields:\n  - requestParameters\n",
+    )
+    .unwrap();
+    let path = dir.path().join("policies.ndjson");
+    let mut w = BufWriter::new(std::fs::File::create(&path).unwrap());
+    const HITS: u64 = 2_000;
+    for k in 0..HITS {
+        let statements: Vec<serde_json::Value> = (0..400)
+            .map(|i| serde_json::json!({"Sid": format!("s{i}"), "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{k:012}:root")}, "Action": ["s3:GetObject", "s3:PutObject"], "Resource": format!("arn:aws:s3:::bucket-{k}/*")}))
+            .collect();
+        let mut e = event((k * 7919) % HITS);
+        e["eventName"] = "PutBucketPolicy".into();
+        e["requestParameters"] = serde_json::json!({"bucketName": format!("bucket-{k}"), "bucketPolicy": {"Version": "2012-10-17", "Statement": statements}});
+        serde_json::to_writer(&mut w, &e).unwrap();
+        w.write_all(b"\n").unwrap();
+    }
+    w.into_inner().unwrap().sync_all().unwrap();
+    let mut args = os(&["detect", "--no-progress", "--format", "ndjson", "--rule"]);
+    args.push(rule.into());
+    args.push(path.into());
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let r = measured(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.lines().count() as u64, HITS);
+    assert!(r.peak_rss < LIMIT, "peak RSS {} MB", mb(r.peak_rss));
+}

@@ -2158,3 +2158,260 @@ fn a_log_record_dated_before_aws_existed_is_refused_not_counted() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Found by trying to break the hardening (issue 10): detect's sort, messages, outputs.
+// ---------------------------------------------------------------------------------------------
+
+/// A rule that matches every DescribeInstances call and shows `field`.
+fn rule_showing(dir: &std::path::Path, field: &str) -> std::path::PathBuf {
+    let rule = dir.join("show.yml");
+    std::fs::write(
+        &rule,
+        format!(
+            "title: Show\nid: 0b6c1c2e-0000-4000-8000-000000000001\nlevel: low\n\
+             logsource: {{product: aws, service: cloudtrail}}\n\
+             detection:\n  sel:\n    eventName: DescribeInstances\n  condition: sel\n\
+             fields:\n  - {field}\n"
+        ),
+    )
+    .unwrap();
+    rule
+}
+
+/// `n` DescribeInstances events whose `requestParameters` is `params(k)`, one per line.
+fn events_with(
+    dir: &std::path::Path,
+    n: usize,
+    params: impl Fn(usize) -> String,
+) -> std::path::PathBuf {
+    let path = dir.join("events.ndjson");
+    let text: String = (0..n)
+        .map(|k| {
+            format!(
+                r#"{{"eventID":"e{k:05}","eventTime":"2025-03-01T00:{:02}:{:02}Z","eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com","awsRegion":"eu-west-1","recipientAccountId":"1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u"}},"requestParameters":{}}}"#,
+                k / 60 % 60,
+                k % 60,
+                params(k)
+            ) + "\n"
+        })
+        .collect();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn detect_ndjson(
+    rule: &std::path::Path,
+    logs: &std::path::Path,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let out = trailtune()
+        .args(["detect", "--no-progress", "--format", "ndjson"])
+        .args(extra)
+        .arg("--rule")
+        .arg(rule)
+        .arg(logs)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_deeply_nested_field_survives_a_spilled_sort() {
+    // 125 nested arrays: within the reader's depth limit, but not once wrapped in the sort's
+    // own records; a spilled run was unreadable and the whole detect run failed.
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("{}1{}", "[".repeat(125), "]".repeat(125));
+    let logs = events_with(dir.path(), 300, |k| {
+        if k == 7 {
+            deep.clone()
+        } else {
+            format!("{{\"k\":{k}}}")
+        }
+    });
+    let rule = rule_showing(dir.path(), "requestParameters");
+    let (code, memory, stderr) = detect_ndjson(&rule, &logs, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let (code, spilled, stderr) = detect_ndjson(&rule, &logs, &["--sort-buffer", "1"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(memory, spilled);
+    assert_eq!(spilled.lines().count(), 300);
+}
+
+#[test]
+fn numbers_come_out_as_they_went_in_and_duplicates_do_not_depend_on_the_sort_buffer() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = events_with(dir.path(), 300, |k| {
+        format!("{{\"ratio\":1.263462896392155e-11,\"k\":{k}}}")
+    });
+    // Event 0 delivered a second time, after all the others.
+    let first = std::fs::read_to_string(&logs).unwrap();
+    let again = first.lines().next().unwrap().to_string();
+    std::fs::write(&logs, format!("{first}{again}\n")).unwrap();
+    let rule = rule_showing(dir.path(), "requestParameters.ratio");
+    let (_, memory, _) = detect_ndjson(&rule, &logs, &[]);
+    let (_, spilled, stderr) = detect_ndjson(&rule, &logs, &["--sort-buffer", "30000"]);
+    assert_eq!(memory, spilled);
+    assert_eq!(
+        spilled.lines().count(),
+        300,
+        "the second delivery dropped: {stderr}"
+    );
+    assert!(stderr.contains("1 duplicate deliveries"), "{stderr}");
+    assert!(
+        spilled.contains("\"requestParameters.ratio\":1.263462896392155e-11"),
+        "{spilled:.400}"
+    );
+}
+
+#[test]
+fn the_summary_of_forged_regions_is_bounded() {
+    // 1,200 distinct 4 KB "regions": the summary keys on the first 64 characters and the table
+    // lists 1,000 of its rows.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regions.ndjson");
+    let text: String = (0..1_200)
+        .map(|k| {
+            format!(
+                r#"{{"eventID":"r{k}","eventTime":"2025-03-01T00:00:00Z","eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com","awsRegion":"{k:04}{}","recipientAccountId":"1"}}"#,
+                "x".repeat(4000)
+            ) + "\n"
+        })
+        .collect();
+    std::fs::write(&path, text).unwrap();
+    let rule = rule_showing(dir.path(), "eventName");
+    let out = trailtune()
+        .args(["detect", "--no-progress", "--rule"])
+        .arg(&rule)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "(the first 1,000 of 1,200 rule and region pairs; --format json lists them all)"
+        ),
+        "{:.300}",
+        &stdout[stdout.len().saturating_sub(600)..]
+    );
+    assert!(stdout.len() < 3_000_000, "{} bytes of table", stdout.len());
+}
+
+#[test]
+fn problem_lines_quote_the_start_of_a_huge_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.json");
+    let huge = "9".repeat(1 << 20);
+    std::fs::write(
+        &path,
+        format!(
+            "{{\"eventTime\":\"{huge}\",\"eventName\":\"X\",\"awsRegion\":\"eu-west-1\"}}\n{{\"eventTime\":\"2025-03-01T00:00:00Z\",\"eventName\":\"X\",\"awsRegion\":\"eu-west-1\"}}\n"
+        ),
+    )
+    .unwrap();
+    let (code, events, stderr) = profile_events(&[path.to_str().unwrap()], None);
+    assert_eq!((code, events), (3, 1), "{:.500}", stderr);
+    assert!(stderr.len() < 4_000, "{} bytes on stderr", stderr.len());
+    assert!(stderr.contains("bytes)"), "the cut is said: {stderr}");
+}
+
+#[test]
+fn two_outputs_naming_one_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("rule.yml");
+    std::fs::copy(seed(), &rule).unwrap();
+    let before = std::fs::read(&rule).unwrap();
+    let p = |s: &str| dir.path().join(s).into_os_string();
+    let cases: Vec<(Vec<std::ffi::OsString>, &str)> = vec![
+        (
+            vec![
+                "tune".into(),
+                "--rule".into(),
+                rule.clone().into(),
+                "--in-place".into(),
+                "--emit-placeholder".into(),
+                rule.clone().into(),
+            ],
+            "--in-place (--rule) and --emit-placeholder name the same file",
+        ),
+        (
+            // The same file spelt two ways, not there yet.
+            vec![
+                "tune".into(),
+                "--rule".into(),
+                rule.clone().into(),
+                "-o".into(),
+                p("x.yml"),
+                "--emit-filter".into(),
+                dir.path().join("sub/../x.yml").into_os_string(),
+            ],
+            "-o and --emit-filter name the same file",
+        ),
+        (
+            vec![
+                "rebaseline".into(),
+                "--state".into(),
+                p("s.json"),
+                "-o".into(),
+                p("s.json"),
+            ],
+            "--state and -o name the same file",
+        ),
+    ];
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    for (args, needle) in cases {
+        let out = trailtune().args(&args).arg(good_logs()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert_eq!(
+        std::fs::read(&rule).unwrap(),
+        before,
+        "the rule is untouched"
+    );
+    assert!(!dir.path().join("x.yml").exists());
+}
+
+#[test]
+fn a_closed_pipe_still_gets_the_exit_status_of_what_was_found() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    // Enough hits to fill the pipe: the first write after the reader leaves fails.
+    let logs = events_with(dir.path(), 3_000, |k| {
+        format!("{{\"pad\":\"{}\",\"k\":{k}}}", "p".repeat(500))
+    });
+    let rule = rule_showing(dir.path(), "requestParameters");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("trailtune"))
+        .args(["detect", "--no-progress", "--format", "ndjson", "--rule"])
+        .arg(&rule)
+        .arg(&logs)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // `| head -1`: the reader is gone.
+    assert!(first.contains("e00000"), "{first}");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "hits were found");
+}
+
+#[test]
+fn records_that_are_not_api_calls_are_not_a_clean_hunt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junk.json");
+    std::fs::write(&path, "{\"Records\":[{\"a\":1},{\"a\":2}]}\n").unwrap();
+    let (code, _, stderr) = detect_ndjson(&seed(), &path, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a CloudTrail event"), "{stderr}");
+    assert!(stderr.contains("nothing was hunted"), "{stderr}");
+}
