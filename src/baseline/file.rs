@@ -88,7 +88,7 @@ pub struct Baseline {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Document {
+struct Document<'a> {
     schema: String,
     created_by: String,
     created_at: String,
@@ -98,7 +98,17 @@ struct Document {
     #[serde(default)]
     review: Review,
     columns: Vec<String>,
-    rows: Vec<Value>,
+    /// Each row as the text it is in the file: parsed one at a time, so memory is the file's
+    /// text and the counts, never the whole document as JSON values.
+    #[serde(borrow)]
+    rows: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// Just the schema, read before the rest.
+#[derive(Deserialize)]
+struct SchemaOnly<'a> {
+    #[serde(borrow)]
+    schema: Option<std::borrow::Cow<'a, str>>,
 }
 
 impl Baseline {
@@ -230,15 +240,15 @@ impl Baseline {
     pub fn from_json(text: &str) -> Result<Baseline, String> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // The schema first, so another file says what it is rather than what it lacks.
-        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        match value.get("schema").and_then(Value::as_str) {
+        let head: SchemaOnly = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        match head.schema.as_deref() {
             Some(SCHEMA) => {}
             Some(other) => {
                 return Err(format!("schema {other:?}, this trailtune reads {SCHEMA:?}"));
             }
             None => return Err(format!("no \"schema\" key (a {SCHEMA:?} file has one)")),
         }
-        let doc: Document = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        let doc: Document = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if doc.schema != SCHEMA {
             return Err(format!(
                 "schema {:?}, this trailtune reads {SCHEMA:?}",
@@ -270,12 +280,22 @@ impl Baseline {
             );
         }
         let mut aggregates = Aggregates::default();
-        let mut seen: std::collections::HashMap<super::aggregate::Key, usize> =
-            std::collections::HashMap::new();
+        let mut seen: std::collections::HashMap<
+            super::aggregate::Key,
+            usize,
+            foldhash::fast::RandomState,
+        > = Default::default();
         let mut total = 0u64;
-        for (i, row) in doc.rows.iter().enumerate() {
-            let parsed =
-                parse_row(row).ok_or_else(|| format!("row {} is malformed: {row}", i + 1))?;
+        for (i, raw) in doc.rows.iter().enumerate() {
+            let row: Value = serde_json::from_str(raw.get())
+                .map_err(|e| format!("row {} is malformed: {e}", i + 1))?;
+            let parsed = parse_row(&row).ok_or_else(|| {
+                format!(
+                    "row {} is malformed (expected {} values: a date, six texts, two booleans and a count): {row}",
+                    i + 1,
+                    COLUMNS.len()
+                )
+            })?;
             total = super::aggregate::checked_total(total, parsed.events).ok_or_else(|| {
                 format!(
                     "row {} brings the count past {} events: a forged or corrupt file; refusing it",
