@@ -1345,7 +1345,12 @@ mod tests {
         let inputs = [
             format!("{}\n{}\n", obj(&["a", "b"]), obj(&["c"])),
             format!("{}{}", obj(&["a"]), obj(&["b"])),
-            format!("\n\n{} 42 {}\n\nbad\n{}", obj(&["a"]), obj(&["b"]), obj(&["c"])),
+            format!(
+                "\n\n{} 42 {}\n\nbad\n{}",
+                obj(&["a"]),
+                obj(&["b"]),
+                obj(&["c"])
+            ),
             format!("{}\n{}{pretty}", obj(&["a"]), obj(&["b"])),
             format!("{pretty}\n{}", obj(&["a"])),
             format!("\u{feff}{}\n{digest}\n{}", obj(&["a"]), obj(&["b"])),
@@ -1364,7 +1369,9 @@ mod tests {
             let in_memory = show(run(&gz(input.as_bytes())));
             // The source names differ (temporary files): compare what follows the name.
             let strip = |v: &[String]| -> Vec<String> {
-                v.iter().map(|p| p.split_once(':').map_or(p.clone(), |x| x.1.to_string())).collect()
+                v.iter()
+                    .map(|p| p.split_once(':').map_or(p.clone(), |x| x.1.to_string()))
+                    .collect()
             };
             assert_eq!(streamed.0, in_memory.0, "{input:?}");
             assert_eq!(strip(&streamed.1), strip(&in_memory.1), "{input:?}");

@@ -24,7 +24,7 @@ mod error;
 mod event;
 mod load;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rsigma_eval::Engine;
@@ -122,6 +122,54 @@ impl RuleSet {
     /// No rule loaded.
     pub fn is_empty(&self) -> bool {
         self.infos.is_empty()
+    }
+
+    /// The top-level keys of an event that evaluating these rules and resolving their `fields:`
+    /// can read: each field's name as written (a literal dotted key is looked up first) and its
+    /// first path segment. An event holding only these keys gives the same matches and the same
+    /// field values as the whole event. `None` when a rule may read any key (a keyword search,
+    /// a field-less matcher, an escaped or wildcard field name): then the whole event is needed.
+    pub fn fields_read(&self) -> Option<BTreeSet<String>> {
+        fn add(out: &mut BTreeSet<String>, field: &str) -> Option<()> {
+            if field.contains(['\\', '*', '?']) {
+                return None;
+            }
+            let root = field.split(['.', '[']).next().filter(|r| !r.is_empty())?;
+            out.insert(root.to_string());
+            out.insert(field.to_string());
+            Some(())
+        }
+        fn walk(out: &mut BTreeSet<String>, d: &rsigma_eval::CompiledDetection) -> Option<()> {
+            use rsigma_eval::CompiledDetection as D;
+            match d {
+                D::AllOf(items) => {
+                    for item in items {
+                        add(out, item.field.as_deref()?)?;
+                    }
+                }
+                D::AnyOf(parts) | D::And(parts) => {
+                    for part in parts {
+                        walk(out, part)?;
+                    }
+                }
+                // The array is kept whole; its members' fields are inside it.
+                D::ArrayMatch { field, .. } => add(out, field)?,
+                D::Keywords(_) | D::Conditional { .. } => return None,
+            }
+            Some(())
+        }
+        let mut out = BTreeSet::new();
+        for rule in self.engine.rules() {
+            for detection in rule.detections.values() {
+                walk(&mut out, detection)?;
+            }
+        }
+        for info in &self.infos {
+            for field in &info.fields {
+                add(&mut out, field)?;
+            }
+        }
+        Some(out)
     }
 
     /// Indices into [`RuleSet::rules`] of every rule that matches `event`, ascending.
