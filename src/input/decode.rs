@@ -1054,6 +1054,18 @@ pub(crate) fn read_bytes(bytes: &[u8], on_record: &mut dyn FnMut(RawRecord<'_>))
         record_base: Some(&record_base),
     };
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    // As a file is read: gzip inflated whole when it can be, else streamed.
+    if gzip {
+        let fast = super::inflate::with_inflated_bytes(
+            bytes,
+            usize::try_from(limits.max_line_bytes).unwrap_or(usize::MAX),
+            |inflated| decode_in_memory(inflated, limits, &record_base, &mut sink),
+        );
+        if let Some(bytes) = fast {
+            sink.outcome.bytes = bytes;
+            return sink.outcome;
+        }
+    }
     let mut reader: Box<dyn BufRead> = if gzip {
         Box::new(BufReader::with_capacity(BUF, MultiGzDecoder::new(bytes)))
     } else {

@@ -139,27 +139,54 @@ pub fn with_inflated<T>(
     if len > MAX_COMPRESSED {
         return None;
     }
+    with_whole(|whole| {
+        let mut compressed = std::mem::take(&mut whole.compressed);
+        compressed.clear();
+        let ok = file
+            .take(MAX_COMPRESSED + 1)
+            .read_to_end(&mut compressed)
+            .is_ok();
+        let out = ok.then(|| inflate_into(whole, &compressed, max_inflated)).flatten();
+        whole.compressed = compressed;
+        out.map(|()| read(&whole.inflated))
+    })
+}
+
+/// As [`with_inflated`], for gzip bytes already in memory.
+pub fn with_inflated_bytes<T>(
+    gz: &[u8],
+    max_inflated: usize,
+    read: impl FnOnce(&[u8]) -> T,
+) -> Option<T> {
+    with_whole(|whole| {
+        inflate_into(whole, gz, max_inflated)?;
+        Some(read(&whole.inflated))
+    })
+}
+
+/// This thread's buffers and decompressor (`None` if they are in use: a nested read streams).
+fn with_whole<T>(f: impl FnOnce(&mut Whole) -> Option<T>) -> Option<T> {
     WHOLE.with(|cell| {
         let mut whole = cell.try_borrow_mut().ok()?;
-        let Whole {
-            decompressor,
-            compressed,
-            inflated,
-        } = &mut *whole;
-        if decompressor.is_none() {
-            *decompressor = Decompressor::new();
+        if whole.decompressor.is_none() {
+            whole.decompressor = Decompressor::new();
         }
-        let d = decompressor.as_mut()?;
-        compressed.clear();
-        file.take(MAX_COMPRESSED + 1).read_to_end(compressed).ok()?;
-        if compressed.len() as u64 > MAX_COMPRESSED
-            || !compressed.starts_with(&[0x1f, 0x8b])
-            || !inflate_all(d, compressed, inflated, max_inflated.min(MAX_INFLATED))
-        {
-            return None;
-        }
-        Some(read(inflated))
+        f(&mut whole)
     })
+}
+
+/// Inflate `gz` into `whole.inflated`; `None` when the fast path does not apply.
+fn inflate_into(whole: &mut Whole, gz: &[u8], max_inflated: usize) -> Option<()> {
+    if gz.len() as u64 > MAX_COMPRESSED || !gz.starts_with(&[0x1f, 0x8b]) {
+        return None;
+    }
+    let Whole {
+        decompressor,
+        inflated,
+        ..
+    } = whole;
+    let d = decompressor.as_mut()?;
+    inflate_all(d, gz, inflated, max_inflated.min(MAX_INFLATED)).then_some(())
 }
 
 #[cfg(test)]
