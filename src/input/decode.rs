@@ -162,10 +162,13 @@ impl Sink<'_> {
         }
         self.elements += 1;
         self.outcome.records += 1;
-        if json.get().len() as u64 > self.max_record {
+        // Measured as the streaming decoder sees it: runs of whitespace squeezed.
+        if json.get().len() as u64 > self.max_record
+            && squeezed_len(json.get().as_bytes()) > self.max_record
+        {
             let detail = format!(
                 "a record of {} bytes, larger than {} bytes (--max-record-bytes)",
-                json.get().len(),
+                squeezed_len(json.get().as_bytes()),
                 self.max_record
             );
             self.problem(ProblemKind::BadRecord, detail);
@@ -236,7 +239,7 @@ fn decode(scanner: &mut Scanner<'_>, gzip: bool, sink: &mut Sink<'_>) {
         let body = trim(&line);
         if !body.is_empty() {
             sink.line = Some(unit_line);
-            let (next, done) = line_values(body, first_value, sink);
+            let (next, done, _) = line_values(body, first_value, sink);
             match next {
                 Next::Continue => {}
                 Next::Stop => return,
@@ -246,7 +249,11 @@ fn decode(scanner: &mut Scanner<'_>, gzip: bool, sink: &mut Sink<'_>) {
                     // unit, passing over the values of this unit already decoded.
                     let first = first_value && done == 0;
                     scanner.stream();
-                    let rest = io::Cursor::new(std::mem::take(&mut line)).chain(&mut *scanner);
+                    // A byte-order mark before the document (an editor's) means nothing.
+                    let mut unit = std::mem::take(&mut line);
+                    let lead = unit.len() - trim_start(&unit).len();
+                    unit.drain(..lead);
+                    let rest = io::Cursor::new(unit).chain(&mut *scanner);
                     if let Err(err) = whole_document(rest, sink, done, first) {
                         read_failed(err, gzip, sink);
                     }
@@ -294,7 +301,6 @@ fn decode_in_memory(
     let mut number = 0;
     while at < buf.len() {
         let end = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |i| at + i + 1);
-        let line_start = at;
         let body = trim(&buf[at..end]);
         at = end;
         number += 1;
@@ -313,17 +319,49 @@ fn decode_in_memory(
             started = true;
         }
         sink.line = Some(number);
-        let (next, done) = line_values(body, first_value, sink);
+        let body_start = body.as_ptr() as usize - buf.as_ptr() as usize;
+        let (mut next, mut done, mut stop) = line_values(body, first_value, sink);
+        if let (Next::Continue, true) = (&next, stop < body.len()) {
+            // A value failed and the line was not read through: read the values after it one
+            // by one, as the streaming decoder cuts them.
+            let ends = unit_ends(body);
+            let mut from = ends
+                .iter()
+                .copied()
+                .find(|&e| e > stop)
+                .unwrap_or(body.len());
+            let after: Vec<usize> = ends.into_iter().filter(|&e| e > from).collect();
+            for end in after {
+                let unit = trim(&body[from..end]);
+                let unit_start = unit.as_ptr() as usize - body.as_ptr() as usize;
+                from = end;
+                if unit.is_empty() {
+                    continue;
+                }
+                let (n, d, at) = line_values(unit, false, sink);
+                done += d;
+                match n {
+                    Next::Continue => {}
+                    other => {
+                        (next, stop) = (other, unit_start + at);
+                        break;
+                    }
+                }
+            }
+        }
         match next {
             Next::Continue => {}
             Next::Stop => return at as u64,
             Next::WholeDocument => {
+                // Stream the document from where it starts (the values before it on this line
+                // were decoded; the elements it handed over already are skipped).
                 let first = first_value && done == 0;
-                let mut rest = &buf[line_start..];
+                let start = body_start + stop;
+                let mut rest = &buf[start..];
                 let mut scanner = Scanner::new(&mut rest, limits, record_base);
-                scanner.t.offset = line_start as u64;
+                scanner.t.offset = start as u64;
                 scanner.stream();
-                if let Err(err) = whole_document(&mut scanner, sink, done, first) {
+                if let Err(err) = whole_document(&mut scanner, sink, 0, first) {
                     read_failed(err, true, sink);
                 }
                 return scanner.offset();
@@ -600,12 +638,17 @@ impl Read for Scanner<'_> {
     }
 }
 
-/// Every top-level value of one line, in order; returns what to do next and how many values of
-/// the line were decoded before it.
-fn line_values(mut bytes: &[u8], mut first: bool, sink: &mut Sink<'_>) -> (Next, usize) {
+/// Every top-level value of one line, in order; returns what to do next, how many values of
+/// the line were decoded before it, and where in `bytes` the value it stopped at starts (the
+/// failed or unfinished one; the end when the line was read through).
+fn line_values(bytes: &[u8], mut first: bool, sink: &mut Sink<'_>) -> (Next, usize, usize) {
+    let all = bytes;
+    let mut bytes = bytes;
     let mut done = 0;
     loop {
+        let at = all.len() - bytes.len();
         let elements = sink.elements;
+        let problems = sink.outcome.problems.len();
         let (next, end) = one_value(bytes, first, sink);
         if let Next::WholeDocument = next {
             // The elements this unfinished value handed over already are not handed twice.
@@ -616,13 +659,80 @@ fn line_values(mut bytes: &[u8], mut first: bool, sink: &mut Sink<'_>) -> (Next,
                 done += 1;
                 bytes = trim(&bytes[end..]);
                 if bytes.is_empty() {
-                    return (Next::Continue, done);
+                    return (Next::Continue, done, all.len());
                 }
                 first = false;
             }
-            (next, _) => return (next, done),
+            // The last value, read to the end of the line.
+            (Next::Continue, None) if sink.outcome.problems.len() == problems => {
+                return (Next::Continue, done, all.len());
+            }
+            (next, _) => return (next, done, at),
         }
     }
+}
+
+/// The length of `bytes` with each run of whitespace outside strings cut to [`KEEP_SPACES`], as
+/// the [`Scanner`] passes it on (for a record read whole from memory).
+fn squeezed_len(bytes: &[u8]) -> u64 {
+    let (mut len, mut spaces, mut in_string, mut escaped) = (0u64, 0u64, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            len += 1;
+            continue;
+        }
+        if b.is_ascii_whitespace() {
+            spaces += 1;
+            if spaces <= KEEP_SPACES || b == b'\n' {
+                len += 1;
+            }
+            continue;
+        }
+        spaces = 0;
+        in_string = b == b'"';
+        len += 1;
+    }
+    len
+}
+
+/// Where each top-level value of a line ends, as the streaming [`Scanner`] cuts units: after a
+/// closing bracket that brings the depth (outside strings) back to zero. Read only when a line
+/// needs it (a value in it failed, or opens a document).
+fn unit_ends(line: &[u8]) -> Vec<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut ends = Vec::new();
+    for (i, &b) in line.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                if depth == 1 {
+                    ends.push(i + 1);
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    if ends.last() != Some(&line.len()) {
+        ends.push(line.len());
+    }
+    ends
 }
 
 /// Where the JSON object or array at the start of `bytes` ends (one past its closing bracket),
@@ -829,6 +939,13 @@ fn kept(sink: &Sink<'_>) -> String {
         1 => " (the record before the damage was kept)".to_string(),
         n => format!(" ({n} records before the damage were kept)"),
     }
+}
+
+/// `bytes` without leading whitespace and byte-order marks.
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let trimmed = trim(bytes);
+    let start = trimmed.as_ptr() as usize - bytes.as_ptr() as usize;
+    &bytes[start..]
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
@@ -1371,14 +1488,44 @@ mod tests {
             "# not a log\n{}".to_string(),
             "   \n  ".to_string(),
             r#"{"Records":[{"eventID":"a"},42,"x"]}"#.to_string(),
+            // A bad value among values glued on one line: the ones after it are still read.
+            format!(
+                "{}{{\"eventID\":\"n\",\"x\":NaN}}{}{}",
+                obj(&["a"]),
+                obj(&["c"]),
+                obj(&["d"])
+            ),
+            format!("{{\"Records\":null}} {}", obj(&["a"])),
+            format!("\u{feff}{pretty}\n"),
+            format!(
+                "{}{{\"Records\": [{{\"eventID\": 1}}, oops]}}\n{}",
+                obj(&["a"]),
+                obj(&["b"])
+            ),
         ];
         let show = |(seen, out): (Vec<(String, Location)>, ReadOutcome)| {
             let problems: Vec<String> = out.problems.iter().map(|p| p.to_string()).collect();
             (seen, problems, out.records, out.bytes, out.ignored)
         };
-        for input in inputs {
-            let streamed = show(run(input.as_bytes()));
-            let in_memory = show(run(&gz(input.as_bytes())));
+        // A record of 2 KB on one line, then a pretty-printed document; whitespace inside a record.
+        let big = format!(r#"{{"eventID":"big","pad":"{}"}}"#, "x".repeat(2000));
+        let spaced = format!(r#"{{"eventID":"s","eventName":{}"X"}}"#, " ".repeat(3000));
+        let limited = [
+            format!("{{\"Records\":[{big},{{\"eventID\":\"a\"}}]}}{pretty}"),
+            format!("{{\"Records\":[{{\"eventID\":\"a\"}},{big}]}}\n{pretty}\n"),
+            format!("{spaced}\n{}", obj(&["a"])),
+        ];
+        let limits = Limits {
+            max_record_bytes: 1000,
+            max_line_bytes: 1 << 20,
+        };
+        let cases = inputs
+            .into_iter()
+            .map(|i| (i, Limits::default()))
+            .chain(limited.into_iter().map(|i| (i, limits)));
+        for (input, limits) in cases {
+            let streamed = show(run_with(input.as_bytes(), limits));
+            let in_memory = show(run_with(&gz(input.as_bytes()), limits));
             // The source names differ (temporary files): compare what follows the name.
             let strip = |v: &[String]| -> Vec<String> {
                 v.iter()

@@ -146,7 +146,9 @@ pub fn with_inflated<T>(
             .take(MAX_COMPRESSED + 1)
             .read_to_end(&mut compressed)
             .is_ok();
-        let out = ok.then(|| inflate_into(whole, &compressed, max_inflated)).flatten();
+        let out = ok
+            .then(|| inflate_into(whole, &compressed, max_inflated))
+            .flatten();
         whole.compressed = compressed;
         out.map(|()| read(&whole.inflated))
     })
@@ -178,6 +180,11 @@ fn with_whole<T>(f: impl FnOnce(&mut Whole) -> Option<T>) -> Option<T> {
 /// Inflate `gz` into `whole.inflated`; `None` when the fast path does not apply.
 fn inflate_into(whole: &mut Whole, gz: &[u8], max_inflated: usize) -> Option<()> {
     if gz.len() as u64 > MAX_COMPRESSED || !gz.starts_with(&[0x1f, 0x8b]) {
+        return None;
+    }
+    // A header with its own checksum (FHCRC): libdeflate does not check it, the streaming
+    // decoder does. Rare; streamed.
+    if gz.get(3).is_some_and(|flags| flags & 0x02 != 0) {
         return None;
     }
     let Whole {

@@ -139,12 +139,33 @@ impl RuleSet {
             out.insert(field.to_string());
             Some(())
         }
+        // A matcher may read other fields of the event: `|fieldref` (compare with another
+        // field) and rsigma's own placeholders (resolved from the event).
+        fn matcher(out: &mut BTreeSet<String>, m: &rsigma_eval::CompiledMatcher) -> Option<()> {
+            use rsigma_eval::CompiledMatcher as M;
+            match m {
+                M::FieldRef { field, .. } => add(out, field)?,
+                M::Expand { .. } => return None,
+                M::Not(inner) | M::TimestampPart { inner, .. } => matcher(out, inner)?,
+                M::AnyOf(children)
+                | M::AllOf(children)
+                | M::CaseInsensitiveGroup { children, .. } => {
+                    for child in children {
+                        matcher(out, child)?;
+                    }
+                }
+                // The other matchers (rsigma 0.23, pinned) test the one value they are given.
+                _ => {}
+            }
+            Some(())
+        }
         fn walk(out: &mut BTreeSet<String>, d: &rsigma_eval::CompiledDetection) -> Option<()> {
             use rsigma_eval::CompiledDetection as D;
             match d {
                 D::AllOf(items) => {
                     for item in items {
                         add(out, item.field.as_deref()?)?;
+                        matcher(out, &item.matcher)?;
                     }
                 }
                 D::AnyOf(parts) | D::And(parts) => {
@@ -152,8 +173,12 @@ impl RuleSet {
                         walk(out, part)?;
                     }
                 }
-                // The array is kept whole; its members' fields are inside it.
-                D::ArrayMatch { field, .. } => add(out, field)?,
+                // The array is kept whole; its members' fields are inside it. The body is walked
+                // too, its names taken as top-level keys: more than needed, never less.
+                D::ArrayMatch { field, body, .. } => {
+                    add(out, field)?;
+                    walk(out, body)?;
+                }
                 D::Keywords(_) | D::Conditional { .. } => return None,
             }
             Some(())

@@ -2415,3 +2415,29 @@ fn records_that_are_not_api_calls_are_not_a_clean_hunt() {
     assert!(stderr.contains("not a CloudTrail event"), "{stderr}");
     assert!(stderr.contains("nothing was hunted"), "{stderr}");
 }
+
+#[test]
+fn a_rule_comparing_two_fields_reads_both() {
+    // `detect` builds each event with only the keys its rules read: the field named in a
+    // `|fieldref` value is one of them.
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("fieldref.yml");
+    std::fs::write(
+        &rule,
+        "title: Agent names the caller\nid: 0b6c1c2e-0000-4000-8000-000000000003\nlevel: high\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel:\n    userAgent|fieldref|contains: sourceIPAddress\n  condition: sel\n",
+    )
+    .unwrap();
+    let logs = dir.path().join("e.ndjson");
+    std::fs::write(
+        &logs,
+        "{\"eventID\":\"hit\",\"eventTime\":\"2025-03-01T00:00:00Z\",\"eventName\":\"X\",\"sourceIPAddress\":\"203.0.113.9\",\"userAgent\":\"curl via 203.0.113.9\"}\n\
+         {\"eventID\":\"miss\",\"eventTime\":\"2025-03-01T00:00:01Z\",\"eventName\":\"X\",\"sourceIPAddress\":\"203.0.113.9\",\"userAgent\":\"curl\"}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = detect_ndjson(&rule, &logs, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("\"eventID\":\"hit\""), "{stdout}");
+}
