@@ -705,20 +705,10 @@ fn squeezed_len(bytes: &[u8]) -> u64 {
 /// closing bracket that brings the depth (outside strings) back to zero. Read only when a line
 /// needs it (a value in it failed, or opens a document).
 fn unit_ends(line: &[u8]) -> Vec<usize> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut depth = 0usize;
     let mut ends = Vec::new();
-    for (i, &b) in line.iter().enumerate() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, b) in structure(line) {
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
                 if depth == 1 {
@@ -735,12 +725,11 @@ fn unit_ends(line: &[u8]) -> Vec<usize> {
     ends
 }
 
-/// Where the JSON object or array at the start of `bytes` ends (one past its closing bracket),
-/// found by bracket depth outside strings. Only called when a value is followed by more input,
-/// after the parser has accepted the value, so its brackets are balanced.
-fn value_end(bytes: &[u8]) -> Option<usize> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, &b) in bytes.iter().enumerate() {
+/// The bytes of `bytes` outside JSON strings, with their offsets (strings, quotes included,
+/// are passed over).
+fn structure(bytes: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let (mut in_string, mut escaped) = (false, false);
+    bytes.iter().enumerate().filter_map(move |(i, &b)| {
         if in_string {
             match b {
                 _ if escaped => escaped = false,
@@ -748,10 +737,20 @@ fn value_end(bytes: &[u8]) -> Option<usize> {
                 b'"' => in_string = false,
                 _ => {}
             }
-            continue;
+            return None;
         }
+        in_string = b == b'"';
+        (!in_string).then_some((i, b))
+    })
+}
+
+/// Where the JSON object or array at the start of `bytes` ends (one past its closing bracket),
+/// found by bracket depth outside strings. Only called when a value is followed by more input,
+/// after the parser has accepted the value, so its brackets are balanced.
+fn value_end(bytes: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in structure(bytes) {
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
                 depth = depth.checked_sub(1)?;
