@@ -239,22 +239,22 @@ fn decode(scanner: &mut Scanner<'_>, gzip: bool, sink: &mut Sink<'_>) {
         let body = trim(&line);
         if !body.is_empty() {
             sink.line = Some(unit_line);
-            let (next, done, _) = line_values(body, first_value, sink);
+            let (next, done, at) = line_values(body, first_value, sink);
             match next {
                 Next::Continue => {}
                 Next::Stop => return,
                 Next::WholeDocument => {
                     // The line ends inside a multi-line (pretty-printed) document: stream the
-                    // rest of the input as whitespace-separated documents from the start of this
-                    // unit, passing over the values of this unit already decoded.
+                    // rest of the input as whitespace-separated documents from where that
+                    // document starts (what came before it on the line was decoded; the
+                    // elements it handed over already are skipped).
                     let first = first_value && done == 0;
                     scanner.stream();
-                    // A byte-order mark before the document (an editor's) means nothing.
+                    let start = body.as_ptr() as usize - line.as_ptr() as usize + at;
                     let mut unit = std::mem::take(&mut line);
-                    let lead = unit.len() - trim_start(&unit).len();
-                    unit.drain(..lead);
+                    unit.drain(..start);
                     let rest = io::Cursor::new(unit).chain(&mut *scanner);
-                    if let Err(err) = whole_document(rest, sink, done, first) {
+                    if let Err(err) = whole_document(rest, sink, 0, first) {
                         read_failed(err, gzip, sink);
                     }
                     return;
@@ -478,6 +478,14 @@ impl Track<'_> {
         n
     }
 
+    /// A line ended. In line mode each line stands alone: brackets a damaged line left open do
+    /// not change how the next line is cut into values.
+    fn end_line(&mut self) {
+        if !self.streaming() {
+            self.depth = 0;
+        }
+    }
+
     /// Account for one byte; whether it is kept.
     fn step(&mut self, b: u8) -> bool {
         self.offset += 1;
@@ -489,8 +497,14 @@ impl Track<'_> {
             } else if b == b'"' || b == b'\n' {
                 // A raw newline never belongs to a string: the line was damaged.
                 self.in_string = false;
+                if b == b'\n' {
+                    self.end_line();
+                }
             }
             return true;
+        }
+        if b == b'\n' {
+            self.end_line();
         }
         if b.is_ascii_whitespace() {
             self.spaces += 1;
@@ -938,13 +952,6 @@ fn kept(sink: &Sink<'_>) -> String {
         1 => " (the record before the damage was kept)".to_string(),
         n => format!(" ({n} records before the damage were kept)"),
     }
-}
-
-/// `bytes` without leading whitespace and byte-order marks.
-fn trim_start(bytes: &[u8]) -> &[u8] {
-    let trimmed = trim(bytes);
-    let start = trimmed.as_ptr() as usize - bytes.as_ptr() as usize;
-    &bytes[start..]
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
@@ -1518,8 +1525,16 @@ mod tests {
             max_record_bytes: 1000,
             max_line_bytes: 1 << 20,
         };
+        // Found by the decode fuzz target (tests/fuzz): damaged lines, as bytes.
+        let fuzzed: Vec<String> = std::fs::read_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz/decode"),
+        )
+        .unwrap()
+        .map(|e| String::from_utf8_lossy(&std::fs::read(e.unwrap().path()).unwrap()).into_owned())
+        .collect();
         let cases = inputs
             .into_iter()
+            .chain(fuzzed)
             .map(|i| (i, Limits::default()))
             .chain(limited.into_iter().map(|i| (i, limits)));
         for (input, limits) in cases {
