@@ -1509,8 +1509,24 @@ mod tests {
                 obj(&["b"])
             ),
         ];
+        // JSON error columns may differ: the streaming decoder counts them after squeezing long
+        // runs of whitespace.
+        let columns = |text: String| -> String {
+            let mut out = String::new();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("column ") {
+                out.push_str(&rest[..at + 7]);
+                rest = rest[at + 7..].trim_start_matches(|c: char| c.is_ascii_digit());
+                out.push('_');
+            }
+            out + rest
+        };
         let show = |(seen, out): (Vec<(String, Location)>, ReadOutcome)| {
-            let problems: Vec<String> = out.problems.iter().map(|p| p.to_string()).collect();
+            let problems: Vec<String> = out
+                .problems
+                .iter()
+                .map(|p| columns(p.to_string()))
+                .collect();
             (seen, problems, out.records, out.bytes, out.ignored)
         };
         // A record of 2 KB on one line, then a pretty-printed document; whitespace inside a record.

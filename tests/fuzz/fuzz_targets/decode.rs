@@ -8,6 +8,9 @@
 //!   (a record number never repeats or goes down);
 //! * the gzip-compressed bytes decode to exactly the same records and problems (unless the bytes
 //!   themselves start with the gzip magic, which makes the plain bytes a gzip stream already).
+//!   The plain bytes go through the streaming decoder and the gzip through the in-memory one, so
+//!   this compares the two. One difference is allowed: the column a JSON error names, which the
+//!   streaming decoder counts after squeezing long runs of whitespace.
 #![no_main]
 
 use std::io::Write;
@@ -38,6 +41,22 @@ fn check(out: &Decoded) {
     }
 }
 
+/// `out` with every "column N" in its messages made "column _".
+fn without_columns(mut out: Decoded) -> Decoded {
+    for (_, message) in &mut out.problems {
+        let mut text = String::with_capacity(message.len());
+        let mut rest = message.as_str();
+        while let Some(at) = rest.find("column ") {
+            text.push_str(&rest[..at + 7]);
+            rest = rest[at + 7..].trim_start_matches(|c: char| c.is_ascii_digit());
+            text.push('_');
+        }
+        text.push_str(rest);
+        *message = text;
+    }
+    out
+}
+
 fuzz_target!(|bytes: &[u8]| {
     let plain = decode(bytes);
     check(&plain);
@@ -49,5 +68,9 @@ fuzz_target!(|bytes: &[u8]| {
     let gz = gz.finish().unwrap();
     let zipped = decode(&gz);
     check(&zipped);
-    assert_eq!(plain, zipped, "gzip changes what is decoded");
+    assert_eq!(
+        without_columns(plain),
+        without_columns(zipped),
+        "gzip changes what is decoded"
+    );
 });
