@@ -806,16 +806,18 @@ fn one_value(bytes: &[u8], first: bool, sink: &mut Sink<'_>) -> (Next, Option<us
             None => {
                 // Junk (a bare number, a word) before more values: report it and read on from
                 // the next object or array.
-                sink.outcome.records += 1;
-                sink.problem(
-                    ProblemKind::BadRecord,
-                    format!("unexpected data between values: {}", excerpt(bytes)),
-                );
                 let next = bytes
                     .iter()
                     .skip(1)
                     .position(|b| matches!(b, b'{' | b'['))
                     .map(|i| i + 1);
+                // Quote the junk itself: up to where reading resumes.
+                let junk = trim(&bytes[..next.unwrap_or(bytes.len())]);
+                sink.outcome.records += 1;
+                sink.problem(
+                    ProblemKind::BadRecord,
+                    format!("unexpected data between values: {}", excerpt(junk)),
+                );
                 return (Next::Continue, next);
             }
         },

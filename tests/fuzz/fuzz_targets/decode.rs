@@ -9,8 +9,10 @@
 //! * the gzip-compressed bytes decode to exactly the same records and problems (unless the bytes
 //!   themselves start with the gzip magic, which makes the plain bytes a gzip stream already).
 //!   The plain bytes go through the streaming decoder and the gzip through the in-memory one, so
-//!   this compares the two. One difference is allowed: the column a JSON error names, which the
-//!   streaming decoder counts after squeezing long runs of whitespace.
+//!   this compares the two: the same records (text, number, line), and problems on the same lines.
+//!   On a damaged line the two may cut the junk into bad records differently (the streaming
+//!   decoder cuts units at brackets as bytes arrive, the in-memory one parses the line), so the
+//!   number and wording of bad-record reports on such a line may differ; the good records may not.
 #![no_main]
 
 use std::io::Write;
@@ -41,20 +43,15 @@ fn check(out: &Decoded) {
     }
 }
 
-/// `out` with every "column N" in its messages made "column _".
-fn without_columns(mut out: Decoded) -> Decoded {
-    for (_, message) in &mut out.problems {
-        let mut text = String::with_capacity(message.len());
-        let mut rest = message.as_str();
-        while let Some(at) = rest.find("column ") {
-            text.push_str(&rest[..at + 7]);
-            rest = rest[at + 7..].trim_start_matches(|c: char| c.is_ascii_digit());
-            text.push('_');
-        }
-        text.push_str(rest);
-        *message = text;
-    }
-    out
+/// The lines (or, for a problem with no line, the kind) that have a problem.
+fn problem_lines(out: &Decoded) -> std::collections::BTreeSet<String> {
+    out.problems
+        .iter()
+        .map(|(kind, message)| match message.find("(line ") {
+            Some(at) => message[at..].split(',').next().unwrap_or("").to_string(),
+            None => kind.clone(),
+        })
+        .collect()
 }
 
 fuzz_target!(|bytes: &[u8]| {
@@ -68,9 +65,10 @@ fuzz_target!(|bytes: &[u8]| {
     let gz = gz.finish().unwrap();
     let zipped = decode(&gz);
     check(&zipped);
+    assert_eq!(plain.records, zipped.records, "gzip changes the records");
     assert_eq!(
-        without_columns(plain),
-        without_columns(zipped),
-        "gzip changes what is decoded"
+        problem_lines(&plain),
+        problem_lines(&zipped),
+        "gzip changes where problems are: {plain:#?} {zipped:#?}"
     );
 });
