@@ -76,8 +76,29 @@ fn measured(args: &[&std::ffi::OsStr]) -> Run {
     }
 }
 
-fn os(parts: &[&str]) -> Vec<std::ffi::OsString> {
-    parts.iter().map(Into::into).collect()
+/// `measured` of trailtune `parts` then `paths`.
+fn measured_on(parts: &[&str], paths: &[&Path]) -> Run {
+    let mut args: Vec<&std::ffi::OsStr> = parts.iter().map(std::ffi::OsStr::new).collect();
+    args.extend(paths.iter().map(|p| p.as_os_str()));
+    measured(&args)
+}
+
+/// `profile --format json` over `path`, measured; and the JSON it printed.
+fn profiled(path: &Path) -> (Run, serde_json::Value) {
+    let r = measured_on(
+        &[
+            "profile",
+            "--no-progress",
+            "--format",
+            "json",
+            "--days",
+            "36500",
+        ],
+        &[path],
+    );
+    let doc = serde_json::from_reader(std::fs::File::open(r.stdout.path()).unwrap())
+        .unwrap_or(serde_json::Value::Null);
+    (r, doc)
 }
 
 fn mb(bytes: u64) -> u64 {
@@ -128,20 +149,8 @@ fn a_300_mb_pretty_printed_file_is_streamed() {
     }
     w.write_all(b"\n  ]\n}\n").unwrap();
     w.into_inner().unwrap().sync_all().unwrap();
-    let mut args = os(&[
-        "profile",
-        "--no-progress",
-        "--format",
-        "json",
-        "--days",
-        "36500",
-    ]);
-    args.push(path.into());
-    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-    let r = measured(&args);
+    let (r, doc) = profiled(&path);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let doc: serde_json::Value =
-        serde_json::from_reader(std::fs::File::open(r.stdout.path()).unwrap()).unwrap();
     assert_eq!(doc["input"]["events"], n, "every record counted");
     assert!(
         r.peak_rss < LIMIT,
@@ -172,11 +181,10 @@ fn four_hundred_thousand_hits_stream_in_order_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let logs = many_hits(dir.path(), HITS);
     for format in ["ndjson", "table"] {
-        let mut args = os(&["detect", "--no-progress", "--format", format, "--rule"]);
-        args.push(seed().into());
-        args.push(logs.clone().into());
-        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-        let r = measured(&args);
+        let r = measured_on(
+            &["detect", "--no-progress", "--format", format, "--rule"],
+            &[&seed(), &logs],
+        );
         assert_eq!(r.code, 1, "{format}: {}", r.stderr);
         assert!(
             r.peak_rss < LIMIT,
@@ -234,22 +242,10 @@ fn a_gzip_of_whitespace_is_stopped_at_the_line_limit() {
     }
     w.write_all(&gzip(b"]}")).unwrap();
     w.into_inner().unwrap().sync_all().unwrap();
-    let mut args = os(&[
-        "profile",
-        "--no-progress",
-        "--format",
-        "json",
-        "--days",
-        "36500",
-    ]);
-    args.push(path.into());
-    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-    let r = measured(&args);
+    let (r, doc) = profiled(&path);
     // Ran; the file was cut short (reported), the record before the whitespace kept.
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("whitespace"), "{}", r.stderr);
-    let doc: serde_json::Value =
-        serde_json::from_reader(std::fs::File::open(r.stdout.path()).unwrap()).unwrap();
     assert_eq!(doc["input"]["events"], 1);
     assert!(r.peak_rss < LIMIT, "peak RSS {} MB", mb(r.peak_rss));
 }
@@ -283,11 +279,10 @@ fn hits_with_large_fields_stay_within_the_sort_buffer() {
         w.write_all(b"\n").unwrap();
     }
     w.into_inner().unwrap().sync_all().unwrap();
-    let mut args = os(&["detect", "--no-progress", "--format", "ndjson", "--rule"]);
-    args.push(rule.into());
-    args.push(path.into());
-    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-    let r = measured(&args);
+    let r = measured_on(
+        &["detect", "--no-progress", "--format", "ndjson", "--rule"],
+        &[&rule, &path],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.lines().count() as u64, HITS);
     assert!(r.peak_rss < LIMIT, "peak RSS {} MB", mb(r.peak_rss));
