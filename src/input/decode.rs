@@ -1248,6 +1248,16 @@ mod tests {
         enc.finish().unwrap()
     }
 
+    /// A one-line delivery object of these eventIDs, each record holding brackets and an escaped
+    /// quote inside a string (`}{[\"`), which must not cut it.
+    fn obj(ids: &[&str]) -> String {
+        let records: Vec<String> = ids
+            .iter()
+            .map(|i| format!("{{\"eventID\":\"{i}\",\"s\":\"}}{{[\\\"\"}}"))
+            .collect();
+        format!("{{\"Records\":[{}]}}", records.join(","))
+    }
+
     fn ids(seen: &[(String, Location)]) -> Vec<&str> {
         seen.iter().map(|(id, _)| id.as_str()).collect()
     }
@@ -1355,13 +1365,6 @@ mod tests {
 
     #[test]
     fn concatenated_objects_are_all_read() {
-        let obj = |ids: &[&str]| {
-            let records: Vec<String> = ids
-                .iter()
-                .map(|i| format!("{{\"eventID\":\"{i}\",\"s\":\"}}{{[\\\"\"}}"))
-                .collect();
-            format!("{{\"Records\":[{}]}}", records.join(","))
-        };
         let digest = r#"{"awsAccountId":"1","digestStartTime":"2020","logFiles":[]}"#;
         let pretty = "{\n  \"Records\": [\n    {\"eventID\": \"p1\"}\n  ]\n}";
         for (input, want) in [
@@ -1472,13 +1475,6 @@ mod tests {
     fn a_gzip_file_decodes_in_memory_exactly_as_streamed() {
         // Plain files stream through the Scanner; gzip files of an ordinary size are inflated
         // whole and split with memchr. Every record, location, problem and count must agree.
-        let obj = |ids: &[&str]| {
-            let records: Vec<String> = ids
-                .iter()
-                .map(|i| format!("{{\"eventID\":\"{i}\",\"s\":\"}}{{[\\\"\"}}"))
-                .collect();
-            format!("{{\"Records\":[{}]}}", records.join(","))
-        };
         let pretty = "{\n  \"Records\": [\n    {\"eventID\": \"p1\"}\n  ]\n}";
         let digest = r#"{"awsAccountId":"1","digestStartTime":"2020","logFiles":[]}"#;
         let inputs = [
