@@ -89,4 +89,21 @@ pub mod fuzzing {
                 .collect(),
         }
     }
+
+    /// The profile's view of one record handed over by the decoder, read both ways: by the fast
+    /// reader of validated records and by serde (each as its `Debug` text, or the error).
+    pub fn event_views(record: &str) -> (String, String) {
+        let show = |event: Result<crate::event::Event<'_>, serde_json::Error>| match event {
+            Ok(event) => format!("{event:?}"),
+            Err(err) => format!("error: {err}"),
+        };
+        let raw: &serde_json::value::RawValue = match serde_json::from_str(record) {
+            Ok(raw) => raw,
+            Err(err) => return (format!("not JSON: {err}"), String::new()),
+        };
+        (
+            show(crate::event::Event::from_record(raw)),
+            show(crate::event::Event::parse(record)),
+        )
+    }
 }

@@ -112,8 +112,8 @@ impl Aggregates {
 
     /// Fold another aggregate into this one.
     pub fn merge(&mut self, other: &Aggregates) {
-        for row in other.rows() {
-            self.add(&row);
+        for (key, &events) in &other.counts {
+            self.add(&other.resolve(key, events));
         }
     }
 
@@ -474,7 +474,7 @@ pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
     let mut duplicates = 0;
     let name = source.name();
     let outcome = input::read_records(source, &mut |record| {
-        let event = match Event::parse(record.json.get()) {
+        let event = match Event::from_record(record.json) {
             Ok(ev) => ev,
             Err(err) => {
                 problems.push(Problem {

@@ -256,7 +256,7 @@ fn run_source(
                 event_time: text(&event, "eventTime"),
                 aws_region: text(&event, "awsRegion"),
                 account: text(&event, "recipientAccountId"),
-                principal: crate::event::Event::parse(record.json.get())
+                principal: crate::event::Event::from_record(record.json)
                     .map(|e| e.principal().into_owned())
                     .unwrap_or_else(|_| crate::event::UNKNOWN_PRINCIPAL.to_string()),
                 fields,

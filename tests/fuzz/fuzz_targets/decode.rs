@@ -6,6 +6,8 @@
 //!   == its own count;
 //! * every record handed over is one JSON object, numbered 1, 2, 3... in the order counted
 //!   (a record number never repeats or goes down);
+//! * the profile reads each record handed over as serde does (`event::Event::from_record`, the
+//!   fast reader of validated records, against `Event::parse`);
 //! * the gzip-compressed bytes decode to exactly the same records and problems (unless the bytes
 //!   themselves start with the gzip magic, which makes the plain bytes a gzip stream already).
 //!   The plain bytes go through the streaming decoder and the gzip through the in-memory one, so
@@ -20,7 +22,7 @@ use std::io::Write;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use libfuzzer_sys::fuzz_target;
-use trailtune::fuzzing::{Decoded, decode};
+use trailtune::fuzzing::{Decoded, decode, event_views};
 
 fn check(out: &Decoded) {
     let bad = out
@@ -43,6 +45,8 @@ fn check(out: &Decoded) {
             "record is not an object: {json}"
         );
         assert!(*record > last, "record numbers out of order: {out:#?}");
+        let (fast, serde) = event_views(json);
+        assert_eq!(fast, serde, "the fast reader and serde differ on {json}");
         last = *record;
     }
 }
