@@ -12,8 +12,8 @@
 //! any order and on any number of threads.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-use std::sync::Mutex;
+use std::hash::BuildHasher;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::NaiveDate;
 
@@ -29,15 +29,18 @@ pub struct Dedup {
 #[derive(Debug, Default)]
 struct Seen {
     /// Per event day: when it was last touched, and the hashes.
-    days: HashMap<NaiveDate, (u64, HashSet<u64>)>,
+    days: HashMap<NaiveDate, (u64, HashSet<u64, foldhash::fast::RandomState>)>,
     remembered: usize,
     clock: u64,
 }
 
-/// The hash an event is remembered by (fixed keys: the same in every run): its eventID with the
-/// fields a duplicate delivery repeats.
+/// The hash an event is remembered by: its eventID with the fields a duplicate delivery repeats.
+/// Seeded at random once per process (the same for every worker): the fields come from the
+/// logs, and a fixed seed would let a crafted record collide with a real event on purpose and
+/// have it dropped as its duplicate.
 pub fn id_hash(identity: impl std::hash::Hash) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(identity)
+    static SEED: OnceLock<foldhash::quality::RandomState> = OnceLock::new();
+    SEED.get_or_init(Default::default).hash_one(identity)
 }
 
 impl Dedup {
