@@ -90,6 +90,8 @@ pub mod fuzzing {
         }
     }
 
+    pub use crate::detect::pruning_agrees;
+
     /// The profile's view of one record handed over by the decoder, read both ways: by the fast
     /// reader of validated records and by serde (each as its `Debug` text, or the error).
     pub fn event_views(record: &str) -> (String, String) {

@@ -12,6 +12,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::event::parse_event_time;
 use crate::input::{self, Ignored, Location, Problem, ProblemKind, Source};
@@ -116,8 +117,47 @@ fn text(event: &Value, key: &str) -> String {
     }
 }
 
-/// The top-level keys an event is parsed with (see [`RuleSet::fields_read`]).
-type Keys = std::collections::HashSet<String, foldhash::fast::RandomState>;
+/// The parts of an event the rules read (see [`RuleSet::fields_read`]): a tree of keys, each
+/// either kept whole or pruned to its own children. At the top level a dotted field name is also
+/// kept as a literal key (the engine looks that up first); below it, a name is a path, applied to
+/// each element of an array it crosses.
+#[derive(Debug, Default)]
+struct Keys {
+    whole: bool,
+    children: std::collections::HashMap<String, Keys, foldhash::fast::RandomState>,
+}
+
+impl Keys {
+    /// The tree of these field names.
+    fn of<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Keys {
+        let mut root = Keys::default();
+        for name in names {
+            let name = name.as_ref();
+            root.children.entry(name.to_string()).or_default().whole = true;
+            let segments: Vec<&str> = name.split('.').collect();
+            if name.contains('[') || segments.iter().any(|s| s.is_empty()) {
+                // Not a plain path: its first segment is kept whole.
+                let first = name.split(['.', '[']).next().unwrap_or(name);
+                root.children.entry(first.to_string()).or_default().whole = true;
+                continue;
+            }
+            let mut node = &mut root;
+            for segment in segments {
+                node = node.children.entry(segment.to_string()).or_default();
+                if node.whole {
+                    break;
+                }
+            }
+            node.whole = true;
+        }
+        root
+    }
+
+    /// Whether the top level keeps `key` (whole or in part).
+    fn contains(&self, key: &str) -> bool {
+        self.children.contains_key(key)
+    }
+}
 
 /// What detection itself reads of an event, whatever the rules read.
 const OWN_KEYS: [&str; 8] = [
@@ -133,9 +173,9 @@ const OWN_KEYS: [&str; 8] = [
 
 /// The keys to keep of each event, or `None` to parse events whole.
 fn keys_to_keep(rules: &RuleSet) -> Option<Keys> {
-    let mut keys: Keys = rules.fields_read()?.into_iter().collect();
-    keys.extend(OWN_KEYS.iter().map(|k| k.to_string()));
-    Some(keys)
+    let mut names = rules.fields_read()?;
+    names.extend(OWN_KEYS.iter().map(|k| k.to_string()));
+    Some(Keys::of(names))
 }
 
 /// A JSON object parsed with only the keys in `keep`; the other values are checked as JSON
@@ -167,6 +207,84 @@ fn parse_pruned(json: &str, keep: &Keys) -> serde_json::Result<Value> {
     Ok(value)
 }
 
+/// A record the decoder has validated, parsed with only the parts `keep` names (nested objects
+/// pruned too: `userIdentity.type` keeps that one key of `userIdentity`). The kept values are
+/// parsed by serde from their own text, the others passed over with [`input::Skim`] without a
+/// second validation. Whatever `Skim` leaves to serde (escaped keys, odd spellings) and any value
+/// serde refuses go through [`parse_pruned`], whose error says where in the record. Either way
+/// the rules see the same values.
+fn parse_pruned_record(json: &RawValue, keep: &Keys) -> serde_json::Result<Value> {
+    let mut r = input::Skim::new(json.get());
+    r.ws();
+    match skim_pruned(&mut r, keep) {
+        Some(value) if r.at_end() => Ok(value),
+        _ => parse_pruned(json.get(), keep),
+    }
+}
+
+/// For the fuzz targets: whether `record` (a record the decoder handed over) pruned to `names`
+/// holds the same value as the whole record at each name, and parses exactly when serde's
+/// pruning does. `Err` says what differs.
+#[doc(hidden)]
+pub fn pruning_agrees(record: &str, names: &[&str]) -> Result<(), String> {
+    let raw: &RawValue = serde_json::from_str(record).map_err(|e| e.to_string())?;
+    if !record.starts_with('{') {
+        return Ok(());
+    }
+    let keep = Keys::of(names);
+    let (skimmed, serde) = (parse_pruned_record(raw, &keep), parse_pruned(record, &keep));
+    let (skimmed, whole) = match (skimmed, serde) {
+        (Ok(skimmed), Ok(_)) => (skimmed, serde_json::from_str::<Value>(record)),
+        (Err(a), Err(b)) if a.to_string() == b.to_string() => return Ok(()),
+        (a, b) => return Err(format!("skim {a:?}, serde {b:?}")),
+    };
+    let Ok(whole) = whole else {
+        return Ok(());
+    };
+    for name in names {
+        let (a, b) = (
+            sigma::field_value(&whole, name),
+            sigma::field_value(&skimmed, name),
+        );
+        if a != b {
+            return Err(format!("{name}: whole {a:?}, pruned {b:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The value at the cursor with only the parts `keep` names.
+fn skim_pruned(r: &mut input::Skim<'_>, keep: &Keys) -> Option<Value> {
+    match r.peek()? {
+        b'{' => {
+            let mut out = serde_json::Map::new();
+            r.object(|r, key| {
+                let Some(child) = keep.children.get(key) else {
+                    return r.skip();
+                };
+                let value = if child.whole {
+                    r.value()?
+                } else {
+                    skim_pruned(r, child)?
+                };
+                // As serde builds a map: a key given twice keeps its last value.
+                out.insert(key.to_string(), value);
+                Some(())
+            })?;
+            Some(Value::Object(out))
+        }
+        b'[' => {
+            let mut out = Vec::new();
+            r.array(|r| {
+                out.push(skim_pruned(r, keep)?);
+                Some(())
+            })?;
+            Some(Value::Array(out))
+        }
+        _ => r.value(),
+    }
+}
+
 /// Evaluate one source; its hits go to `batch`.
 fn run_source(
     rules: &RuleSet,
@@ -180,7 +298,7 @@ fn run_source(
     let read = input::read_records(source, &mut |record| {
         let parsed = match keep {
             Some(keep) if record.json.get().starts_with('{') => {
-                parse_pruned(record.json.get(), keep)
+                parse_pruned_record(record.json, keep)
             }
             _ => serde_json::from_str(record.json.get()),
         };
@@ -383,16 +501,24 @@ mod tests {
                 else {
                     return;
                 };
-                let pruned = parse_pruned(text, &keep).unwrap();
                 let matched = rules.evaluate(&whole);
-                assert_eq!(matched, rules.evaluate(&pruned), "{}", source.name());
-                for &rule in &matched {
-                    for field in &rules.rules()[rule].fields {
-                        assert_eq!(
-                            sigma::field_value(&whole, field),
-                            sigma::field_value(&pruned, field),
-                            "{field}"
-                        );
+                // The candidate index leaves out no rule that matches.
+                assert_eq!(matched, rules.evaluate_every_rule(&whole), "{text}");
+                // Pruned by serde (top-level keys) and by the skim (nested keys too).
+                for pruned in [
+                    parse_pruned(text, &keep).unwrap(),
+                    parse_pruned_record(record.json, &keep).unwrap(),
+                ] {
+                    assert_eq!(matched, rules.evaluate(&pruned), "{text}");
+                    assert_eq!(matched, rules.evaluate_every_rule(&pruned), "{text}");
+                    for &rule in &matched {
+                        for field in &rules.rules()[rule].fields {
+                            assert_eq!(
+                                sigma::field_value(&whole, field),
+                                sigma::field_value(&pruned, field),
+                                "{field}"
+                            );
+                        }
                     }
                 }
                 events += 1;
@@ -400,6 +526,46 @@ mod tests {
             });
         }
         assert!(events > 3_000 && hits > 0, "{events} events, {hits} hits");
+    }
+
+    #[test]
+    fn validated_records_are_pruned_as_serde_prunes_them() {
+        let keep = Keys::of(["eventName", "requestParameters", "userIdentity", "n"]);
+        for text in [
+            "{}",
+            r#"{"eventName":"X","other":{"a":[1,"]}",{"b":"\\\""}]}}"#,
+            r#" { "eventName" : "X" , "requestParameters" : { "k" : [ 1 , 2.5 , null ] } } "#,
+            r#"{"eventName":"A","eventName":"B"}"#,
+            r#"{"event\u004eame":"X","eventName":"Y"}"#,
+            r#"{"eventName":"caf\u00e9 \ud83d\ude00","n":-0.0}"#,
+            r#"{"n":1e400,"eventName":"X"}"#,
+            r#"{"n":18446744073709551616}"#,
+            r#"{"other":1e400,"n":true}"#,
+            r#"{"userIdentity":{"type":"Root","x":{"y":{"z":[]}}},"responseElements":null}"#,
+        ] {
+            let raw: &RawValue = serde_json::from_str(text).unwrap();
+            let (fast, slow) = (parse_pruned_record(raw, &keep), parse_pruned(text, &keep));
+            match (&fast, &slow) {
+                (Ok(f), Ok(s)) => assert_eq!(f, s, "{text}"),
+                (Err(f), Err(s)) => assert_eq!(f.to_string(), s.to_string(), "{text}"),
+                _ => panic!("{text}: {fast:?} vs {slow:?}"),
+            }
+        }
+        // Nested names keep their own part of an object, in every element of an array crossed.
+        let keep = Keys::of(["userIdentity.type", "resources.ARN", "a.b.c", "a.b"]);
+        let text = r#"{"userIdentity":{"type":"Root","arn":"x","sessionContext":{"a":1}},
+            "userIdentity.type":"literal","resources":[{"ARN":"r1","type":"t"},"s",[{"ARN":"r2","x":1}]],
+            "a":{"b":{"c":1,"d":2},"e":3},"z":{"a":"}"}}"#;
+        let raw: &RawValue = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            parse_pruned_record(raw, &keep).unwrap(),
+            serde_json::json!({
+                "userIdentity": {"type": "Root"},
+                "userIdentity.type": "literal",
+                "resources": [{"ARN": "r1"}, "s", [{"ARN": "r2"}]],
+                "a": {"b": {"c": 1, "d": 2}},
+            })
+        );
     }
 
     #[test]

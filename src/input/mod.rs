@@ -10,6 +10,7 @@ mod decode;
 mod discover;
 mod inflate;
 mod log;
+mod skim;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use chrono::NaiveDate;
 pub(crate) use decode::read_bytes;
 pub use decode::read_records;
 pub use log::{ProblemLog, Progress};
+pub(crate) use skim::Skim;
 
 use rayon::prelude::*;
 

@@ -399,11 +399,33 @@ fn compile(pending: Pending) -> Loaded {
         infos.clear();
     }
     Loaded {
-        rules: RuleSet { engine, infos },
+        rules: RuleSet {
+            engine: indexed(&engine),
+            infos,
+        },
         errors,
         warnings,
         skipped_logsource,
     }
+}
+
+/// The custom attribute each compiled rule carries its index in [`RuleSet::rules`] under, so a
+/// match the engine reports names its rule whatever the titles and ids.
+pub(super) const INDEX_ATTRIBUTE: &str = "trailtune.rule_index";
+
+/// The same rules (filters applied), each tagged with its index, in an engine whose candidate
+/// index is built once over all of them: an event is evaluated only against the rules whose
+/// necessary conditions it meets (an `eventName`, an `eventSource`, a field present).
+fn indexed(engine: &Engine) -> Engine {
+    let mut indexed = Engine::new();
+    indexed.extend_compiled_rules(engine.rules().iter().enumerate().map(|(index, rule)| {
+        let mut rule = rule.clone();
+        let mut attributes = (*rule.custom_attributes).clone();
+        attributes.insert(INDEX_ATTRIBUTE.to_string(), serde_json::Value::from(index));
+        rule.custom_attributes = std::sync::Arc::new(attributes);
+        rule
+    }));
+    indexed
 }
 
 fn as_compile_problem(problem: Problem) -> Problem {

@@ -124,18 +124,18 @@ impl RuleSet {
         self.infos.is_empty()
     }
 
-    /// The top-level keys of an event that evaluating these rules and resolving their `fields:`
-    /// can read: each field's name as written (a literal dotted key is looked up first) and its
-    /// first path segment. An event holding only these keys gives the same matches and the same
-    /// field values as the whole event. `None` when a rule may read any key (a keyword search,
-    /// a field-less matcher, an escaped or wildcard field name): then the whole event is needed.
+    /// The field names, as written, that evaluating these rules and resolving their `fields:`
+    /// can read. A name is looked up as a literal top-level key first, then as a dotted path
+    /// (crossing arrays): an event holding, for each name, that key and that path gives the same
+    /// matches and the same field values as the whole event. `None` when a rule may read any
+    /// key (a keyword search, a field-less matcher, an escaped or wildcard field name): then the
+    /// whole event is needed.
     pub fn fields_read(&self) -> Option<BTreeSet<String>> {
         fn add(out: &mut BTreeSet<String>, field: &str) -> Option<()> {
             if field.contains(['\\', '*', '?']) {
                 return None;
             }
-            let root = field.split(['.', '[']).next().filter(|r| !r.is_empty())?;
-            out.insert(root.to_string());
+            field.split(['.', '[']).next().filter(|r| !r.is_empty())?;
             out.insert(field.to_string());
             Some(())
         }
@@ -197,8 +197,27 @@ impl RuleSet {
         Some(out)
     }
 
-    /// Indices into [`RuleSet::rules`] of every rule that matches `event`, ascending.
+    /// Indices into [`RuleSet::rules`] of every rule that matches `event`, ascending. Only the
+    /// rules the engine's candidate index keeps for this event are evaluated (it never leaves
+    /// out a rule that could match; [`RuleSet::evaluate_every_rule`] is the reference).
     pub fn evaluate(&self, event: &serde_json::Value) -> Vec<usize> {
+        let view = event::CloudTrailEvent::new(event);
+        let mut hits: Vec<usize> = self
+            .engine
+            .evaluate(&view)
+            .iter()
+            .filter_map(|result| {
+                let index = result.header.custom_attributes.get(load::INDEX_ATTRIBUTE)?;
+                usize::try_from(index.as_u64()?).ok()
+            })
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
+    /// [`RuleSet::evaluate`] without the candidate index: every rule evaluated on `event`.
+    pub fn evaluate_every_rule(&self, event: &serde_json::Value) -> Vec<usize> {
         let view = event::CloudTrailEvent::new(event);
         let mut selections = Vec::new();
         let mut hits = Vec::new();

@@ -8,6 +8,8 @@
 //!   (a record number never repeats or goes down);
 //! * the profile reads each record handed over as serde does (`event::Event::from_record`, the
 //!   fast reader of validated records, against `Event::parse`);
+//! * `detect`'s pruning of a record to the fields its rules read (nested paths, arrays crossed)
+//!   keeps the value at each of those fields, and fails exactly when serde's does;
 //! * the gzip-compressed bytes decode to exactly the same records and problems (unless the bytes
 //!   themselves start with the gzip magic, which makes the plain bytes a gzip stream already).
 //!   The plain bytes go through the streaming decoder and the gzip through the in-memory one, so
@@ -22,7 +24,17 @@ use std::io::Write;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use libfuzzer_sys::fuzz_target;
-use trailtune::fuzzing::{Decoded, decode, event_views};
+use trailtune::fuzzing::{Decoded, decode, event_views, pruning_agrees};
+
+/// Field names `detect` prunes records to in the pruning check: top-level, nested, through arrays.
+const PRUNED: &[&str] = &[
+    "eventName",
+    "userIdentity.type",
+    "userIdentity.sessionContext.sessionIssuer.arn",
+    "resources.ARN",
+    "requestParameters",
+    "a.b",
+];
 
 fn check(out: &Decoded) {
     let bad = out
@@ -47,6 +59,9 @@ fn check(out: &Decoded) {
         assert!(*record > last, "record numbers out of order: {out:#?}");
         let (fast, serde) = event_views(json);
         assert_eq!(fast, serde, "the fast reader and serde differ on {json}");
+        if let Err(why) = pruning_agrees(json, PRUNED) {
+            panic!("pruning changes {json}: {why}");
+        }
         last = *record;
     }
 }
