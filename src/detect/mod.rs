@@ -216,7 +216,7 @@ fn parse_pruned(json: &str, keep: &Keys) -> serde_json::Result<Value> {
 fn parse_pruned_record(json: &RawValue, keep: &Keys) -> serde_json::Result<Value> {
     let mut r = input::Skim::new(json.get());
     r.ws();
-    match skim_pruned(&mut r, keep) {
+    match skim_pruned(&mut r, keep, false) {
         Some(value) if r.at_end() => Ok(value),
         _ => parse_pruned(json.get(), keep),
     }
@@ -253,19 +253,21 @@ pub fn pruning_agrees(record: &str, names: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-/// The value at the cursor with only the parts `keep` names.
-fn skim_pruned(r: &mut input::Skim<'_>, keep: &Keys) -> Option<Value> {
+/// The value at the cursor with only the parts `keep` names. `nested`: inside a kept value,
+/// which serde's [`parse_pruned`] builds whole, decoding every string in it (and refusing a bad
+/// escape), so the parts left out may not hold an escape either.
+fn skim_pruned(r: &mut input::Skim<'_>, keep: &Keys, nested: bool) -> Option<Value> {
     match r.peek()? {
         b'{' => {
             let mut out = serde_json::Map::new();
             r.object(|r, key| {
                 let Some(child) = keep.children.get(key) else {
-                    return r.skip();
+                    return if nested { r.skip_plain() } else { r.skip() };
                 };
                 let value = if child.whole {
                     r.value()?
                 } else {
-                    skim_pruned(r, child)?
+                    skim_pruned(r, child, true)?
                 };
                 // As serde builds a map: a key given twice keeps its last value.
                 out.insert(key.to_string(), value);
@@ -276,7 +278,7 @@ fn skim_pruned(r: &mut input::Skim<'_>, keep: &Keys) -> Option<Value> {
         b'[' => {
             let mut out = Vec::new();
             r.array(|r| {
-                out.push(skim_pruned(r, keep)?);
+                out.push(skim_pruned(r, keep, true)?);
                 Some(())
             })?;
             Some(Value::Array(out))
@@ -542,6 +544,8 @@ mod tests {
             r#"{"n":18446744073709551616}"#,
             r#"{"other":1e400,"n":true}"#,
             r#"{"userIdentity":{"type":"Root","x":{"y":{"z":[]}}},"responseElements":null}"#,
+            r#"{"eventName":"X","other":"\ud800"}"#,
+            r#"{"eventName":"\ud800"}"#,
         ] {
             let raw: &RawValue = serde_json::from_str(text).unwrap();
             let (fast, slow) = (parse_pruned_record(raw, &keep), parse_pruned(text, &keep));
@@ -549,6 +553,26 @@ mod tests {
                 (Ok(f), Ok(s)) => assert_eq!(f, s, "{text}"),
                 (Err(f), Err(s)) => assert_eq!(f.to_string(), s.to_string(), "{text}"),
                 _ => panic!("{text}: {fast:?} vs {slow:?}"),
+            }
+        }
+        // A bad escape in a part left out of a kept value: serde, building that value whole,
+        // refuses the record, and so does the skim.
+        let keep_nested = Keys::of(["userIdentity.type", "resources.ARN"]);
+        for text in [
+            r#"{"userIdentity":{"type":"Root","arn":"\ud800"}}"#,
+            r#"{"userIdentity":{"type":"Root","x":["\udc00x"]}}"#,
+            r#"{"resources":[{"ARN":"a","x":"\ud800"}]}"#,
+            r#"{"userIdentity":{"type":"Root","arn":"a\/b"}}"#,
+            r#"{"other":{"arn":"\ud800"},"userIdentity":{"type":"R"}}"#,
+        ] {
+            let raw: &RawValue = serde_json::from_str(text).unwrap();
+            let (fast, slow) = (
+                parse_pruned_record(raw, &keep_nested),
+                parse_pruned(text, &keep_nested),
+            );
+            assert_eq!(fast.is_ok(), slow.is_ok(), "{text}: {fast:?} vs {slow:?}");
+            if let (Err(f), Err(s)) = (&fast, &slow) {
+                assert_eq!(f.to_string(), s.to_string(), "{text}");
             }
         }
         // Nested names keep their own part of an object, in every element of an array crossed.

@@ -567,6 +567,13 @@ mod tests {
             r#"{"awsRegion":-0.0,"eventTime":1e400,"eventID":true}"#,
             r#"{"awsRegion":"x","eventID":true,"eventName":18446744073709551616,"x":1e400}"#,
             r#"{"userIdentity":-1,"awsRegion":"x"}"#,
+            r#"{"awsRegion":"x","userIdentity":"\ud800"}"#,
+            r#"{"awsRegion":"x","userIdentity":"a\/b"}"#,
+            r#"{"userIdentity":{"sessionContext":"\ud800"}}"#,
+            r#"{"userIdentity":{"onBehalfOf":"\udc00x"}}"#,
+            r#"{"userIdentity":{"sessionContext":{"sessionIssuer":"\ud800"}}}"#,
+            r#"{"userIdentity":{"x":"\ud800","type":"Root"},"requestParameters":"\ud800"}"#,
+            r#"{"awsRegion":"x","eventName":["\ud800"],"eventSource":{"a":"\ud800"}}"#,
             r#"{"awsRegion":"x","":"empty key","\"":"quote key"}"#,
         ] {
             same(text);

@@ -147,12 +147,25 @@ impl<'a> Skim<'a> {
     ) -> Option<Lenient<T>> {
         match self.peek()? {
             b'{' => read(self).map(|t| Lenient(Some(t))),
+            // serde decodes a string to tell its type, and fails on a bad escape in it.
+            b'"' => self.plain_string().map(|_| Lenient(None)),
             b'-' | b'0'..=b'9' => None,
             _ => self.skip().map(|()| Lenient(None)),
         }
     }
 
-    /// Pass over the value at the cursor.
+    /// Pass over the value at the cursor, giving up on any escape in it: what serde would decode
+    /// (and refuse, for a lone surrogate `\\ud800`) when it builds the value instead of
+    /// ignoring it.
+    pub(crate) fn skip_plain(&mut self) -> Option<()> {
+        let start = self.i;
+        self.skip()?;
+        memchr::memchr(b'\\', &self.bytes()[start..self.i])
+            .is_none()
+            .then_some(())
+    }
+
+    /// Pass over the value at the cursor, as serde ignores one: escapes are not decoded.
     pub(crate) fn skip(&mut self) -> Option<()> {
         match self.peek()? {
             b'"' => {
