@@ -80,7 +80,8 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         }
     }
     let any = outcome.hits.any();
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered: half a million hits would be as many writes.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = report::detect::write(
         &mut out,
         cfg.output,

@@ -8,8 +8,6 @@
 pub mod sorted;
 mod tally;
 
-use std::sync::{Mutex, PoisonError};
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -19,7 +17,7 @@ use crate::input::{self, Ignored, Location, Problem, ProblemKind, Source};
 use crate::input::{ProblemLog, Progress};
 use crate::sigma::{self, RuleSet};
 use crate::window::Window;
-pub use sorted::{DEFAULT_SORT_BUFFER, Entry, Hits, Sorter};
+pub use sorted::{DEFAULT_SORT_BUFFER, Entry, Hits, Shared};
 pub use tally::Tally;
 
 /// One hit: which rule matched which event, and what the rule asked to see.
@@ -36,7 +34,9 @@ pub struct Detection {
     pub principal: String,
     /// `(field, value)` for each entry of the rule's `fields:` (null when absent).
     pub fields: Vec<(String, Value)>,
-    pub source: String,
+    /// Which of the run's sources it was read from (their index): of two deliveries of one
+    /// event, the first read in source order is kept.
+    pub source: usize,
     pub location: Location,
 }
 
@@ -84,7 +84,7 @@ struct Batch<'a> {
     entries: Vec<Entry>,
     cost: usize,
     limit: usize,
-    sorter: &'a Mutex<Sorter>,
+    sorter: &'a Shared,
 }
 
 impl Batch<'_> {
@@ -101,10 +101,7 @@ impl Batch<'_> {
         if self.entries.is_empty() {
             return;
         }
-        let mut sorter = self.sorter.lock().unwrap_or_else(PoisonError::into_inner);
-        for entry in self.entries.drain(..) {
-            sorter.push(entry);
-        }
+        self.sorter.push_all(&mut self.entries);
         self.cost = 0;
     }
 }
@@ -291,7 +288,7 @@ fn skim_pruned(r: &mut input::Skim<'_>, keep: &Keys, nested: bool) -> Option<Val
 fn run_source(
     rules: &RuleSet,
     keep: Option<&Keys>,
-    source: &Source,
+    (index, source): (usize, &Source),
     window: Option<Window>,
     batch: &mut Batch<'_>,
 ) -> Part {
@@ -359,7 +356,25 @@ fn run_source(
             return;
         }
         out.stats.events += 1;
-        for rule in rules.evaluate(&event) {
+        let matched = rules.evaluate(&event);
+        if matched.is_empty() {
+            return;
+        }
+        // What every hit on this event shares, read once however many rules match.
+        let base = Detection {
+            rule: 0,
+            event_id: text(&event, "eventID"),
+            event_time: text(&event, "eventTime"),
+            aws_region: text(&event, "awsRegion"),
+            account: text(&event, "recipientAccountId"),
+            principal: crate::event::Event::from_record(record.json)
+                .map(|e| e.principal().into_owned())
+                .unwrap_or_else(|_| crate::event::UNKNOWN_PRINCIPAL.to_string()),
+            fields: Vec::new(),
+            source: index,
+            location: record.location,
+        };
+        for rule in matched {
             let fields = rules.rules()[rule]
                 .fields
                 .iter()
@@ -372,16 +387,8 @@ fn run_source(
                 .collect();
             batch.push(Detection {
                 rule,
-                event_id: text(&event, "eventID"),
-                event_time: text(&event, "eventTime"),
-                aws_region: text(&event, "awsRegion"),
-                account: text(&event, "recipientAccountId"),
-                principal: crate::event::Event::from_record(record.json)
-                    .map(|e| e.principal().into_owned())
-                    .unwrap_or_else(|_| crate::event::UNKNOWN_PRINCIPAL.to_string()),
                 fields,
-                source: name.clone(),
-                location: record.location,
+                ..base.clone()
             });
         }
     });
@@ -408,7 +415,7 @@ pub fn run(
     sort_buffer: u64,
     progress: &dyn Progress,
 ) -> Result<Outcome, RunError> {
-    let sorter = Mutex::new(Sorter::new(sort_buffer));
+    let sorter = Shared::new(sort_buffer);
     let keep = keys_to_keep(rules);
     // Each worker hands over its hits in batches of a small share of the budget.
     let limit = usize::try_from(sort_buffer / 32)
@@ -416,9 +423,10 @@ pub fn run(
         .max(1);
     let mut stats = DetectStats::default();
     let mut problems = ProblemLog::default();
+    let indexed: Vec<(usize, &Source)> = sources.iter().enumerate().collect();
     input::map_in_order(
-        sources,
-        |s| {
+        &indexed,
+        |&s| {
             let mut batch = Batch {
                 entries: Vec::new(),
                 cost: 0,
@@ -441,7 +449,6 @@ pub fn run(
             Ok(())
         },
     )?;
-    let sorter = sorter.into_inner().unwrap_or_else(PoisonError::into_inner);
     Ok(Outcome {
         hits: sorter.finish().map_err(RunError::Sort)?,
         stats,

@@ -31,9 +31,9 @@ const CHUNK: usize = 256;
 /// is done a chunk of sources at a time, so at most a chunk of per-file results is alive at once
 /// (memory stays bounded by what the results keep, not by the number of files), and whatever
 /// `merge` builds comes out in a deterministic order. The first error of `merge` stops the run.
-pub fn map_in_order<T: Send, E>(
-    sources: &[Source],
-    map: impl Fn(&Source) -> T + Sync,
+pub fn map_in_order<S: Sync, T: Send, E>(
+    sources: &[S],
+    map: impl Fn(&S) -> T + Sync,
     mut merge: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
     for chunk in sources.chunks(CHUNK) {

@@ -50,20 +50,38 @@ pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::
     Ok(())
 }
 
-/// The NDJSON object of one hit.
-pub fn hit_json(rules: &[RuleInfo], d: &Detection) -> Value {
-    let rule = &rules[d.rule];
-    let fields: Map<String, Value> = d.fields.iter().cloned().collect();
-    json!({
-        "rule_id": rule.id,
-        "rule_title": rule.title,
-        "level": rule.level,
-        "author": rule.author,
-        "eventID": d.event_id,
-        "eventTime": d.event_time,
-        "awsRegion": d.aws_region,
-        "fields": fields,
-    })
+/// The NDJSON object of one hit. Its keys are in the order a JSON object of them is written
+/// (sorted), so the line reads as that JSON object would.
+#[derive(serde::Serialize)]
+pub struct HitJson<'a> {
+    author: &'a str,
+    #[serde(rename = "awsRegion")]
+    aws_region: &'a str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    #[serde(rename = "eventTime")]
+    event_time: &'a str,
+    fields: Map<String, Value>,
+    level: &'a str,
+    rule_id: &'a str,
+    rule_title: &'a str,
+}
+
+impl<'a> HitJson<'a> {
+    pub fn new(rules: &'a [RuleInfo], d: &'a Detection) -> HitJson<'a> {
+        let rule = &rules[d.rule];
+        HitJson {
+            author: &rule.author,
+            aws_region: &d.aws_region,
+            event_id: &d.event_id,
+            event_time: &d.event_time,
+            // A name given twice in `fields:` is one key, holding its last value.
+            fields: d.fields.iter().cloned().collect(),
+            level: &rule.level,
+            rule_id: &rule.id,
+            rule_title: &rule.title,
+        }
+    }
 }
 
 /// Hits per (rule index, region).
@@ -89,8 +107,9 @@ pub fn write(
     match output.format {
         Format::Ndjson => {
             for d in hits {
-                serde_json::to_writer(&mut *out, &hit_json(r.rules, &d?))?;
-                writeln!(out)?;
+                let d = d?;
+                serde_json::to_writer(&mut *out, &HitJson::new(r.rules, &d))?;
+                out.write_all(b"\n")?;
                 n += 1;
             }
             Ok(n)
@@ -145,7 +164,7 @@ fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) ->
     for d in hits {
         let d = d?;
         count(&mut summary, &d);
-        let hit = serde_json::to_string_pretty(&hit_json(r.rules, &d))?;
+        let hit = serde_json::to_string_pretty(&HitJson::new(r.rules, &d))?;
         // JSON text has no raw line breaks inside strings: each line is indented as a whole.
         write!(
             out,
