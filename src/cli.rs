@@ -89,13 +89,14 @@ pub struct InputArgs {
     #[arg(long)]
     pub no_progress: bool,
 
-    /// The largest record (one event) read, in bytes; a larger one is reported and skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::input::Limits::DEFAULT_MAX_RECORD_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    /// The largest record (one event) read, in bytes (or 512K, 16M, 1G: 1024-based); a larger
+    /// one is reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::input::Limits::DEFAULT_MAX_RECORD_BYTES, value_parser = byte_size)]
     pub max_record_bytes: u64,
 
     /// The largest line (or single-line JSON value) and the longest run of whitespace read, in
-    /// bytes; a file with a larger one is reported and the rest of it skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::input::Limits::DEFAULT_MAX_LINE_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    /// bytes (or K, M, G); a file with a larger one is reported and the rest of it skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::input::Limits::DEFAULT_MAX_LINE_BYTES, value_parser = byte_size)]
     pub max_line_bytes: u64,
 }
 
@@ -371,9 +372,10 @@ pub struct DetectArgs {
     #[arg(long)]
     pub all_logsources: bool,
 
-    /// Memory for putting hits in order, in bytes; past it, hits wait in temporary files (in
+    /// Memory for putting hits in order, in bytes (or K, M, G: 512M); past it, hits wait in
+    /// temporary files (in
     /// TMPDIR, removed when the run ends), so any number of hits fits.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::detect::DEFAULT_SORT_BUFFER, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::detect::DEFAULT_SORT_BUFFER, value_parser = byte_size)]
     pub sort_buffer: u64,
 }
 
@@ -621,8 +623,67 @@ Examples:
   trailtune synth --out /tmp/corpus                         90 days, 3 accounts
   trailtune synth --out /tmp/big --size 1000 --seed 7       about 1 GB of JSON";
 
+/// A size in bytes: a positive whole number, or one followed by K, M or G (also KiB, MiB, GiB;
+/// 1024-based, as `sort -S` and `ulimit` read them).
+fn byte_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size: a number of bytes, or with K, M or G (512M)"
+            ));
+        }
+    };
+    let n: u64 = digits.parse().map_err(|_| {
+        format!("`{text}` is not a size: a number of bytes, or with K, M or G (512M)")
+    })?;
+    match n.checked_mul(1u64 << shift) {
+        Some(0) => Err("a size of 0 bytes leaves no room".to_string()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!(
+            "`{text}` is more bytes than this machine can count"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_are_read_in_bytes_or_with_a_unit() {
+        for (text, want) in [
+            ("1", 1),
+            ("67108864", 64 << 20),
+            ("512K", 512 << 10),
+            ("64m", 64 << 20),
+            ("64MiB", 64 << 20),
+            ("2G", 2 << 30),
+            (" 1gb ", 1 << 30),
+        ] {
+            assert_eq!(super::byte_size(text), Ok(want), "{text}");
+        }
+        for text in [
+            "",
+            "0",
+            "0M",
+            "M",
+            "-1",
+            "1.5G",
+            "64 M",
+            "1T",
+            "18446744073709551615K",
+        ] {
+            assert!(super::byte_size(text).is_err(), "{text}");
+        }
+    }
+
     use clap::CommandFactory;
 
     #[test]
