@@ -373,10 +373,16 @@ pub struct DetectArgs {
     pub all_logsources: bool,
 
     /// Memory for putting hits in order, in bytes (or K, M, G: 512M); past it, hits wait in
-    /// temporary files (in
-    /// TMPDIR, removed when the run ends), so any number of hits fits.
+    /// temporary files (in TMPDIR, removed when the run ends), so any number of hits fits.
     #[arg(long, value_name = "BYTES", default_value_t = crate::detect::DEFAULT_SORT_BUFFER, value_parser = byte_size)]
     pub sort_buffer: u64,
+
+    /// A GeoIP database (.mmdb, repeatable): MaxMind GeoIP2/GeoLite2 City, Country, ASN or ISP,
+    /// or IPinfo's country + ASN files. Each hit then says where its caller's address is
+    /// (country, city, network); private addresses and AWS service names are not looked up.
+    /// Offline: nothing is ever sent anywhere.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -396,6 +402,11 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub output: TuneOutputArgs,
+
+    /// A GeoIP database (.mmdb, repeatable; see `detect --help`): the backtest counts its
+    /// alerts by the caller's country and shows where each listed caller is.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

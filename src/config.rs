@@ -134,6 +134,8 @@ pub struct Detect {
     pub output: Output,
     /// Bytes of hits held in memory while they are put in order.
     pub sort_buffer: u64,
+    /// GeoIP databases to locate callers with (none: no lookups).
+    pub geoip: Vec<PathBuf>,
 }
 
 /// `rebaseline`.
@@ -434,6 +436,7 @@ impl TryFrom<cli::DetectArgs> for Detect {
             input: input(args.input),
             output: output(args.format, args.csv_raw),
             sort_buffer: args.sort_buffer,
+            geoip: args.geoip,
         })
     }
 }
@@ -446,6 +449,7 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
             tune: tune(args.rule, args.output, args.policy.force)?,
             window: window(&args.window)?,
             input: input(args.input),
+            geoip: args.geoip,
         })
     }
 }

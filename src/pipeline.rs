@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::baseline::{BaselineSource, LearnError, Learned};
 use crate::detect::{self, Detection, Tally};
+use crate::geo::Geo;
 use crate::input::{self, DiscoverOptions, InputConfig, InputError, Progress};
 use crate::policy::{self, PolicyConfig, RegionPolicy};
 use crate::sigma::{LoadOptions, RuleInfo, RuleSet};
@@ -21,6 +22,8 @@ pub struct RunConfig {
     pub window: WindowSpec,
     pub policy: PolicyConfig,
     pub tune: TuneConfig,
+    /// GeoIP databases for the backtest's callers (none: no lookups).
+    pub geoip: Vec<std::path::PathBuf>,
 }
 
 /// Told about each step as soon as it is done.
@@ -70,9 +73,10 @@ pub enum RunError {
     Io(#[from] std::io::Error),
 }
 
-/// Run the job.
+/// Run the job. With `geo`, the backtest's callers are located.
 pub fn run(
     cfg: &RunConfig,
+    geo: Option<&Geo>,
     steps: &mut dyn Steps,
     progress: &dyn Progress,
 ) -> Result<RunOutcome, RunError> {
@@ -133,7 +137,8 @@ pub fn run(
     })?;
     let mut tally = Tally::new(BACKTEST_KEPT);
     for hit in &mut outcome.hits {
-        let hit = hit?;
+        let mut hit = hit?;
+        hit.caller = geo.map(|g| g.caller(&hit.source_ip));
         steps.backtest_hit(&hit)?;
         tally.add(&hit);
     }

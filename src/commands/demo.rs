@@ -63,12 +63,13 @@ pub fn run(args: DemoArgs) -> Result<Status> {
             target: Target::File(tuned_path.clone()),
             ..TuneConfig::new(today)
         },
+        geoip: Vec::new(),
     };
     let mut steps = report::demo::Narrated {
         printer: report::run::Printer::new(std::io::stdout().lock(), true, false),
         watch: report::demo::Watch::new(&truth),
     };
-    pipeline::run(&run, &mut steps, &())?;
+    pipeline::run(&run, None, &mut steps, &())?;
     let check = steps.watch.check();
     drop(steps);
 

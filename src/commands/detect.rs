@@ -9,12 +9,19 @@ use crate::cli::DetectArgs;
 use crate::config;
 use crate::detect;
 use crate::exit::Status;
+use crate::geo::Geo;
 use crate::input::{self, DiscoverOptions};
 use crate::report;
 use crate::sigma::RuleSet;
 
 pub fn run(args: DetectArgs) -> Result<Status> {
     let cfg = config::Detect::try_from(args)?;
+    // A database that cannot be read stops the run before any log is.
+    let geo = if cfg.geoip.is_empty() {
+        None
+    } else {
+        Some(Geo::open(&cfg.geoip)?)
+    };
     let loaded = RuleSet::load_paths(&cfg.rules, &cfg.load);
     // Never hold the stderr lock across the run: the progress bar draws to stderr from workers.
     let mut err = std::io::stderr();
@@ -80,6 +87,14 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         }
     }
     let any = outcome.hits.any();
+    let databases = geo.as_ref().map(Geo::databases);
+    // Callers are located as the hits come out, in order.
+    let mut hits = outcome.hits.by_ref().map(|hit| {
+        hit.map(|mut d| {
+            d.caller = geo.as_ref().map(|g| g.caller(&d.source_ip));
+            d
+        })
+    });
     // Stdout is line-buffered: half a million hits would be as many writes.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = report::detect::write(
@@ -89,8 +104,9 @@ pub fn run(args: DetectArgs) -> Result<Status> {
             rules: loaded.rules.rules(),
             events: outcome.stats.events,
             files: outcome.stats.files,
+            geo: databases.as_deref(),
         },
-        &mut outcome.hits,
+        &mut hits,
     )
     .and_then(|n| out.flush().map(|()| n > 0));
     let found = match written {
@@ -100,8 +116,11 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => any,
         Err(e) => return Err(e).context("writing the hits to standard output"),
     };
+    drop(hits);
     problems.merge(outcome.finish());
     report::problems::write(&mut err, &problems)?;
-    let skipped = !problems.is_empty() || !loaded.errors.is_empty();
+    let lookup_errors = geo.as_ref().map(Geo::errors).unwrap_or_default();
+    report::detect::lookup_errors(&mut err, &lookup_errors)?;
+    let skipped = !problems.is_empty() || !loaded.errors.is_empty() || lookup_errors.count > 0;
     Ok(Status::from_flags(found, skipped))
 }

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::cli::RunArgs;
 use crate::exit::Status;
+use crate::geo::Geo;
 use crate::pipeline::{self, RunConfig};
 use crate::report;
 use crate::tune::Target;
@@ -15,13 +16,21 @@ pub fn run(args: RunArgs) -> Result<Status> {
     let cfg = RunConfig::try_from(args)?;
     let print_rule = cfg.tune.target == Target::Stdout && !cfg.tune.check;
     let mut printer = report::run::Printer::new(std::io::stdout().lock(), false, print_rule);
+    // A database that cannot be read stops the run before any log is.
+    let geo = if cfg.geoip.is_empty() {
+        None
+    } else {
+        Some(Geo::open(&cfg.geoip)?)
+    };
     let bar = report::progress::Bar::new(0, cfg.input.progress);
-    let outcome = pipeline::run(&cfg, &mut printer, &bar).map_err(|e| match e {
+    let outcome = pipeline::run(&cfg, geo.as_ref(), &mut printer, &bar).map_err(|e| match e {
         pipeline::RunError::Learn(e) => report::problems::before_error(e).into(),
         other => other,
     })?;
+    let lookup_errors = geo.as_ref().map(Geo::errors).unwrap_or_default();
+    report::detect::lookup_errors(&mut std::io::stderr(), &lookup_errors)?;
     Ok(Status::from_flags(
         outcome.backtest.hits > 0,
-        outcome.skipped_input,
+        outcome.skipped_input || lookup_errors.count > 0,
     ))
 }

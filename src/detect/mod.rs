@@ -8,7 +8,6 @@
 pub mod sorted;
 mod tally;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -21,7 +20,7 @@ pub use sorted::{DEFAULT_SORT_BUFFER, Entry, Hits, Shared};
 pub use tally::Tally;
 
 /// One hit: which rule matched which event, and what the rule asked to see.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
     /// Index into `RuleSet::rules()`.
     pub rule: usize,
@@ -32,12 +31,16 @@ pub struct Detection {
     pub account: String,
     /// The caller as the policy and the profile name it ([`crate::event::Event::principal`]).
     pub principal: String,
+    /// `sourceIPAddress` (an address, or the name of the AWS service that made the call).
+    pub source_ip: String,
     /// `(field, value)` for each entry of the rule's `fields:` (null when absent).
     pub fields: Vec<(String, Value)>,
     /// Which of the run's sources it was read from (their index): of two deliveries of one
     /// event, the first read in source order is kept.
     pub source: usize,
     pub location: Location,
+    /// Where the caller is, when GeoIP databases were given (set once the hits are in order).
+    pub caller: Option<crate::geo::Caller>,
 }
 
 /// Counts of a detection run.
@@ -157,7 +160,7 @@ impl Keys {
 }
 
 /// What detection itself reads of an event, whatever the rules read.
-const OWN_KEYS: [&str; 8] = [
+const OWN_KEYS: [&str; 9] = [
     "eventTime",
     "@timestamp",
     "eventType",
@@ -166,6 +169,7 @@ const OWN_KEYS: [&str; 8] = [
     "eventSource",
     "awsRegion",
     "recipientAccountId",
+    "sourceIPAddress",
 ];
 
 /// The keys to keep of each event, or `None` to parse events whole.
@@ -367,12 +371,14 @@ fn run_source(
             event_time: text(&event, "eventTime"),
             aws_region: text(&event, "awsRegion"),
             account: text(&event, "recipientAccountId"),
+            source_ip: text(&event, "sourceIPAddress"),
             principal: crate::event::Event::from_record(record.json)
                 .map(|e| e.principal().into_owned())
                 .unwrap_or_else(|_| crate::event::UNKNOWN_PRINCIPAL.to_string()),
             fields: Vec::new(),
             source: index,
             location: record.location,
+            caller: None,
         };
         for rule in matched {
             let fields = rules.rules()[rule]

@@ -7,7 +7,7 @@
 //! go on adding to a new one (each half the budget).
 //!
 //! The order is total: the event's instant, then its eventTime text, eventID, rule, region,
-//! account, principal and `fields:` (as JSON), then where it was read. Two hits equal in all but
+//! account, principal, sourceIPAddress and `fields:` (as JSON), then where it was read. Two hits equal in all but
 //! where they were read are one event delivered twice (same non-empty eventID): they are next to
 //! each other in that order, and the merge keeps the first and counts the others.
 
@@ -90,6 +90,7 @@ impl Entry {
             + h.aws_region.len()
             + h.account.len()
             + h.principal.len()
+            + h.source_ip.len()
             + 128
     }
 
@@ -104,6 +105,7 @@ impl Entry {
             &h.aws_region,
             &h.account,
             &h.principal,
+            &h.source_ip,
             &self.fields,
         )
     }
@@ -367,6 +369,7 @@ fn encode(w: &mut impl Write, e: &Entry) -> io::Result<()> {
         &h.aws_region,
         &h.account,
         &h.principal,
+        &h.source_ip,
     ] {
         put_text(w, s)?;
     }
@@ -414,7 +417,8 @@ fn decode(r: &mut impl Read) -> io::Result<Option<Entry>> {
     r.read_exact(&mut first[1..])?;
     let rule = usize::try_from(u64::from_le_bytes(first))
         .map_err(|_| unreadable("a rule out of range"))?;
-    let (event_id, event_time, aws_region, account, principal) = (
+    let (event_id, event_time, aws_region, account, principal, source_ip) = (
+        get_text(r)?,
         get_text(r)?,
         get_text(r)?,
         get_text(r)?,
@@ -433,12 +437,14 @@ fn decode(r: &mut impl Read) -> io::Result<Option<Entry>> {
         aws_region,
         account,
         principal,
+        source_ip,
         fields: Vec::new(),
         source,
         location: crate::input::Location {
             record,
             line: (line > 0).then_some(line),
         },
+        caller: None,
     };
     Ok(Some(Entry::from_parts(hit, fields)))
 }
@@ -576,12 +582,14 @@ mod tests {
             aws_region: "ap-east-1".into(),
             account: "111122223333".into(),
             principal: "arn:aws:iam::111122223333:role/R".into(),
+            source_ip: "203.0.113.9".into(),
             fields: vec![("eventName".into(), Value::String(format!("Call{id}")))],
             source,
             location: Location {
                 record: 1,
                 line: None,
             },
+            caller: None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Hits counted as they stream past: per region, account and principal, and the first few
+//! Hits counted as they stream past: per region, account, principal (and the caller's country
+//! when they were located), and the first few
 //! kept whole. Memory follows the distinct keys, not the number of hits.
 
 use std::collections::BTreeMap;
@@ -12,6 +13,8 @@ pub struct Tally {
     pub by_region: BTreeMap<String, u64>,
     pub by_account: BTreeMap<String, u64>,
     pub by_principal: BTreeMap<String, u64>,
+    /// By the caller's country (hits located with `--geoip` only).
+    pub by_country: BTreeMap<String, u64>,
     /// The first hits, in order.
     pub first: Vec<Detection>,
     keep: usize,
@@ -39,6 +42,12 @@ impl Tally {
                     map.insert(key.clone(), 1);
                 }
             }
+        }
+        if let Some(caller) = &hit.caller {
+            *self
+                .by_country
+                .entry(crate::geo::country_label(caller).to_string())
+                .or_insert(0) += 1;
         }
         if self.first.len() < self.keep {
             self.first.push(hit.clone());

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use crate::detect::Tally;
-use crate::report::text::clip;
+use crate::report::text::{Safe, clip};
 use crate::report::{table, thousands};
 use crate::sigma::RuleInfo;
 
@@ -29,11 +29,15 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Resu
         );
     }
     writeln!(out, "{} alert(s) over the window.", thousands(tally.hits))?;
-    for (title, rows) in [
+    let mut groups = vec![
         ("Region", counts(&tally.by_region)),
         ("Account", counts(&tally.by_account)),
         ("Principal", counts(&tally.by_principal)),
-    ] {
+    ];
+    if !tally.by_country.is_empty() {
+        groups.push(("Caller country", counts(&tally.by_country)));
+    }
+    for (title, rows) in groups {
         let mut t = table::new(&[title, "Alerts"], &[1]);
         for (k, n) in rows {
             t.add_row(vec![
@@ -69,7 +73,19 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Resu
             cell(&x.aws_region),
             cell(&x.principal),
             cell(&field("eventName")),
-            cell(&field("sourceIPAddress")),
+            match &x.caller {
+                // The address, and where it is on a line of its own.
+                Some(c) => Cell::new(format!(
+                    "{}\n{}",
+                    Safe(&clip(&x.source_ip, CELL_CHARS)),
+                    Safe(&clip(&crate::geo::summary(c), CELL_CHARS))
+                )),
+                None => cell(if x.source_ip.is_empty() {
+                    "-"
+                } else {
+                    &x.source_ip
+                }),
+            },
             cell(&rules[x.rule].title),
         ]);
     }

@@ -27,6 +27,9 @@ pub struct DetectReport<'a> {
     pub rules: &'a [RuleInfo],
     pub events: u64,
     pub files: usize,
+    /// The GeoIP databases the callers were located with (`None`: no `--geoip`, and the
+    /// output is as without the option).
+    pub geo: Option<&'a [crate::geo::DbInfo]>,
 }
 
 /// The hits, in order, read once.
@@ -50,6 +53,19 @@ pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::
     Ok(())
 }
 
+/// GeoIP lookups that failed (a damaged database): those callers show no place.
+pub fn lookup_errors(out: &mut dyn Write, e: &crate::geo::LookupErrors) -> io::Result<()> {
+    if let (n @ 1.., Some(first)) = (e.count, &e.first) {
+        writeln!(
+            out,
+            "trailtune: {} GeoIP lookup(s) failed, those callers are shown without a place; first: {}",
+            thousands(n),
+            Safe(first)
+        )?;
+    }
+    Ok(())
+}
+
 /// The NDJSON object of one hit. Its keys are in the order a JSON object of them is written
 /// (sorted), so the line reads as that JSON object would.
 #[derive(serde::Serialize)]
@@ -65,6 +81,9 @@ pub struct HitJson<'a> {
     level: &'a str,
     rule_id: &'a str,
     rule_title: &'a str,
+    /// Where the caller is (with `--geoip`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a crate::geo::Caller>,
 }
 
 impl<'a> HitJson<'a> {
@@ -80,8 +99,50 @@ impl<'a> HitJson<'a> {
             level: &rule.level,
             rule_id: &rule.id,
             rule_title: &rule.title,
+            source: d.caller.as_ref(),
         }
     }
+}
+
+/// The CSV columns `--geoip` adds.
+const GEO_COLUMNS: [&str; 6] = [
+    "source_ip",
+    "source_country",
+    "source_city",
+    "source_asn",
+    "source_as_org",
+    "source_kind",
+];
+
+fn geo_cells(caller: Option<&crate::geo::Caller>, ip: &str) -> [String; 6] {
+    let Some(c) = caller else {
+        return [
+            ip.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+    };
+    [
+        c.ip.clone(),
+        c.country.clone().unwrap_or_default(),
+        c.city.clone().unwrap_or_default(),
+        c.asn.map(|n| n.to_string()).unwrap_or_default(),
+        c.as_org.clone().unwrap_or_default(),
+        c.kind.as_str().to_string(),
+    ]
+}
+
+/// A GeoIP database as the JSON report names it.
+fn db_json(d: &crate::geo::DbInfo) -> Value {
+    json!({
+        "path": d.path.display().to_string(),
+        "kind": d.kind.as_str(),
+        "database_type": d.database_type,
+        "built": d.built,
+    })
 }
 
 /// Hits per (rule index, region).
@@ -117,7 +178,7 @@ pub fn write(
         Format::Json => write_json(out, r, hits),
         Format::Csv => {
             let mut w = output.csv(out);
-            w.header([
+            let mut header = vec![
                 "rule_id",
                 "rule_title",
                 "level",
@@ -126,26 +187,33 @@ pub fn write(
                 "eventTime",
                 "awsRegion",
                 "fields",
-            ])?;
+            ];
+            if r.geo.is_some() {
+                header.extend(GEO_COLUMNS);
+            }
+            w.header(header)?;
             for d in hits {
                 let d = d?;
                 let rule = &r.rules[d.rule];
                 let fields: Map<String, Value> = d.fields.iter().cloned().collect();
                 let fields = Value::Object(fields).to_string();
                 // All text from the rule or the event (the fields are a JSON object: `{...}`).
-                w.row(
-                    [
-                        &rule.id,
-                        &rule.title,
-                        &rule.level,
-                        &rule.author,
-                        &d.event_id,
-                        &d.event_time,
-                        &d.aws_region,
-                        &fields,
-                    ]
-                    .map(|s| CsvCell::Input(s)),
-                )?;
+                let mut row: Vec<String> = [
+                    &rule.id,
+                    &rule.title,
+                    &rule.level,
+                    &rule.author,
+                    &d.event_id,
+                    &d.event_time,
+                    &d.aws_region,
+                    &fields,
+                ]
+                .map(|s| s.to_string())
+                .into();
+                if r.geo.is_some() {
+                    row.extend(geo_cells(d.caller.as_ref(), &d.source_ip));
+                }
+                w.row(row.iter().map(|s| CsvCell::Input(s)))?;
                 n += 1;
             }
             w.flush()?;
@@ -187,6 +255,13 @@ fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) ->
         "input": {"files": r.files, "events": r.events},
         "summary": summary,
     });
+    let mut rest = rest;
+    if let (Some(dbs), Some(obj)) = (r.geo, rest.as_object_mut()) {
+        obj.insert(
+            "geoip".into(),
+            Value::Array(dbs.iter().map(db_json).collect()),
+        );
+    }
     let rest = serde_json::to_string_pretty(&rest)?;
     // `{\n  "input": ...}`: the other keys, after the hits.
     writeln!(out, ",\n{}", rest.strip_prefix("{\n").unwrap_or(&rest))?;
@@ -194,17 +269,18 @@ fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) ->
 }
 
 fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -> io::Result<u64> {
-    let mut t = table::new(
-        &[
-            "eventTime",
-            "awsRegion",
-            "Rule",
-            "Level",
-            "eventID",
-            "Fields",
-        ],
-        &[],
-    );
+    let mut columns = vec![
+        "eventTime",
+        "awsRegion",
+        "Rule",
+        "Level",
+        "eventID",
+        "Fields",
+    ];
+    if r.geo.is_some() {
+        columns.push("Caller");
+    }
+    let mut t = table::new(&columns, &[]);
     let mut summary = Summary::new();
     let mut n = 0u64;
     for d in hits {
@@ -233,7 +309,7 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
             })
             .collect();
         let cell = |s: &str| table::text(&clip(s, CELL_CHARS));
-        t.add_row(vec![
+        let mut row = vec![
             cell(&d.event_time),
             cell(&d.aws_region),
             cell(&rule.title),
@@ -241,7 +317,21 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
             cell(&d.event_id),
             // One line per field: the line breaks are ours, the values escaped.
             Cell::new(fields.join("\n")),
-        ]);
+        ];
+        if r.geo.is_some() {
+            // The address on its own line, then where it is.
+            let located = d
+                .caller
+                .as_ref()
+                .map(crate::geo::summary)
+                .unwrap_or_default();
+            row.push(Cell::new(format!(
+                "{}\n{}",
+                Safe(&clip(&d.source_ip, CELL_CHARS)),
+                Safe(&clip(&located, CELL_CHARS))
+            )));
+        }
+        t.add_row(row);
     }
     if n > 0 {
         writeln!(out, "{t}")?;
@@ -272,6 +362,20 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
         thousands(r.events),
         thousands(r.files as u64)
     )?;
+    if let Some(dbs) = r.geo {
+        let named: Vec<String> = dbs
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} ({}, built {})",
+                    Safe(&d.path.display().to_string()),
+                    Safe(&d.database_type),
+                    d.built
+                )
+            })
+            .collect();
+        writeln!(out, "Callers located with {}", named.join(", "))?;
+    }
     if n > 0 {
         writeln!(out, "{s}")?;
     }

@@ -11,6 +11,8 @@ mod common;
 mod detect;
 /// The README and user-guide examples (`console` blocks) run against the binary.
 mod docs;
+/// `--geoip`: each hit's caller located with MaxMind and IPinfo test databases; output unchanged without it.
+mod geo;
 /// Peak RSS of the binary on hostile input (a 300 MB pretty-printed file, 400,000 hits, a gzip
 /// of whitespace), read with wait4(2); ignored by default, `.ci/run` runs them.
 mod memory;

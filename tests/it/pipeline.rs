@@ -57,7 +57,7 @@ pub(crate) fn corpus() -> &'static Corpus {
     })
 }
 
-fn logs() -> PathBuf {
+pub(crate) fn logs() -> PathBuf {
     corpus().dir.join("AWSLogs")
 }
 

@@ -1,0 +1,254 @@
+//! `--geoip`: where each hit's caller is, from the test databases in testdata/geoip (MaxMind's own
+//! test files and IPinfo-schema files written for these tests). Without the option, output is
+//! unchanged.
+
+use serde_json::{Value, json};
+
+use crate::common::{testdata, trailtune};
+
+const RULE: &str = "title: list\nid: 00000000-0000-4000-8000-000000000001\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  s:\n    eventName: ListBuckets\n  condition: s\nlevel: low\n";
+
+fn detect(format: &str, dbs: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("r.yml");
+    std::fs::write(&rule, RULE).unwrap();
+    let mut cmd = trailtune();
+    cmd.args(["detect", "--no-progress", "--format", format, "--rule"])
+        .arg(&rule)
+        .arg(testdata("geoip/events.ndjson"));
+    for db in dbs {
+        cmd.arg("--geoip").arg(testdata(&format!("geoip/{db}")));
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+const MAXMIND: [&str; 2] = ["GeoLite2-City-Test.mmdb", "GeoLite2-ASN-Test.mmdb"];
+
+#[test]
+fn each_hit_says_where_its_caller_is() {
+    let (code, out, err) = detect("ndjson", &MAXMIND);
+    assert_eq!(code, Some(1), "{err}");
+    let sources: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["source"].clone())
+        .collect();
+    let place = |ip: &str, country: Value, city: Value, asn: Value, org: Value, kind: &str| json!({"ip": ip, "country": country, "city": city, "asn": asn, "as_org": org, "kind": kind});
+    let none = Value::Null;
+    assert_eq!(
+        sources,
+        [
+            place(
+                "81.2.69.142",
+                json!("GB"),
+                json!("London"),
+                none.clone(),
+                none.clone(),
+                "public"
+            ),
+            place(
+                "10.0.0.5",
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                "private"
+            ),
+            place(
+                "ec2.amazonaws.com",
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                "aws_service"
+            ),
+            place(
+                "8.8.8.8",
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                "not_found"
+            ),
+            place(
+                "2001:218::1",
+                json!("JP"),
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                "public"
+            ),
+            place(
+                "1.128.0.1",
+                none.clone(),
+                none.clone(),
+                json!(1221),
+                json!("Telstra Pty Ltd"),
+                "public"
+            ),
+            place(
+                "100.64.1.1",
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                "private"
+            ),
+            place(
+                "AWS Internal",
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                none.clone(),
+                "aws_service"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn without_geoip_nothing_changes() {
+    let (code, plain, _) = detect("ndjson", &[]);
+    assert_eq!(code, Some(1));
+    assert!(!plain.contains("\"source\""), "{plain}");
+    let (_, located, _) = detect("ndjson", &MAXMIND);
+    // The same lines, each with the `source` object added at its end.
+    for (a, b) in plain.lines().zip(located.lines()) {
+        let (a, b): (Value, Value) = (
+            serde_json::from_str(a).unwrap(),
+            serde_json::from_str(b).unwrap(),
+        );
+        let mut b = b.as_object().unwrap().clone();
+        b.remove("source").unwrap();
+        assert_eq!(a, Value::Object(b));
+    }
+    let (_, table, _) = detect("table", &[]);
+    assert!(
+        !table.contains("Caller") && !table.contains("located"),
+        "{table}"
+    );
+}
+
+#[test]
+fn ipinfo_files_give_country_and_network() {
+    let (code, out, err) = detect("csv", &["ipinfo-country-asn-test.mmdb"]);
+    assert_eq!(code, Some(1), "{err}");
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "rule_id,rule_title,level,author,eventID,eventTime,awsRegion,fields,source_ip,source_country,source_city,source_asn,source_as_org,source_kind"
+    );
+    let first = lines.next().unwrap();
+    assert!(
+        first.ends_with(",{},81.2.69.142,GB,,20712,Andrews & Arnold Ltd,public"),
+        "{first}"
+    );
+    assert!(out.contains(",{},10.0.0.5,,,,,private"), "{out}");
+    assert!(
+        out.contains(",{},2001:218::1,JP,,2914,\"NTT America, Inc.\",public"),
+        "{out}"
+    );
+}
+
+#[test]
+fn tables_and_json_name_the_place_and_the_databases() {
+    let (_, table, _) = detect("table", &MAXMIND);
+    for want in [
+        "Caller",
+        "GB London",
+        "AS1221 Telstra Pty Ltd",
+        "private address",
+        "AWS service",
+        "not in the databases",
+        "Callers located with",
+        "GeoLite2-City",
+    ] {
+        assert!(table.contains(want), "{want}:\n{table}");
+    }
+    let (_, json, _) = detect("json", &MAXMIND);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let dbs = doc["geoip"].as_array().unwrap();
+    assert_eq!(dbs.len(), 2);
+    assert_eq!(dbs[0]["kind"], "city");
+    assert_eq!(dbs[0]["database_type"], "GeoLite2-City");
+    assert_eq!(dbs[1]["kind"], "asn");
+    assert_eq!(doc["hits"][0]["source"]["country"], "GB");
+}
+
+#[test]
+fn a_database_that_cannot_be_read_stops_the_run_before_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.mmdb");
+    std::fs::write(&bad, "not a database").unwrap();
+    let rule = dir.path().join("r.yml");
+    std::fs::write(&rule, RULE).unwrap();
+    let out = trailtune()
+        .args(["detect", "--no-progress", "--rule"])
+        .arg(&rule)
+        .arg(testdata("geoip/events.ndjson"))
+        .arg("--geoip")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.mmdb: not a readable MaxMind DB file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_backtest_counts_alerts_by_caller_country() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = trailtune();
+    cmd.args(["run", "--no-progress", "-o"])
+        .arg(dir.path().join("tuned.yml"))
+        .arg(crate::pipeline::logs());
+    for db in MAXMIND {
+        cmd.arg("--geoip").arg(testdata(&format!("geoip/{db}")));
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let backtest = &text[text.find("== 4. Backtest").unwrap()..];
+    assert!(backtest.contains("Caller country"), "{backtest}");
+    // The synthetic corpus's anomalous callers use the test databases' addresses: every alert
+    // is counted under one country, and the listed ones say where they are.
+    let alerts: u64 = backtest
+        .split(" alert(s)")
+        .next()
+        .and_then(|l| l.lines().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let table = &backtest[backtest.find("Caller country").unwrap()..];
+    let counted: u64 = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with("| ") && !l.starts_with("| eventTime"))
+        .map(|l| {
+            l.trim_end_matches('|')
+                .rsplit('|')
+                .next()
+                .unwrap()
+                .trim()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(counted, alerts, "{backtest}");
+    assert!(
+        backtest.contains("GB London") && backtest.contains("| CN "),
+        "{backtest}"
+    );
+}
