@@ -52,6 +52,30 @@ pub enum Command {
     /// Print Athena SQL: the baseline query (for --baseline-csv) and a rule's detection query.
     #[command(after_help = ATHENA_EXAMPLES)]
     Athena(AthenaArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (default: trailtune's own).
+    #[arg(value_name = "COMMAND", conflicts_with = "out")]
+    pub command: Option<String>,
+
+    /// Write every page (trailtune.1, trailtune-profile.1, ...) into this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Accounts in a generated corpus (`synth`, `demo`) unless told otherwise.
@@ -590,6 +614,18 @@ Examples:
 
 Without --rule, the embedded seed rule is tuned. Without -o/--in-place the tuned rule goes to
 stdout. Exit status 1 means the rule changed (or would, with --check); 0 means it was up to date.";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  trailtune completions bash > ~/.local/share/bash-completion/completions/trailtune
+  trailtune completions zsh > \"${fpath[1]}/_trailtune\"
+  trailtune completions fish > ~/.config/fish/completions/trailtune.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  trailtune man | man -l -                   read the page now
+  trailtune man detect | man -l -            one command's page
+  trailtune man --out /usr/local/share/man/man1";
 
 const DETECT_EXAMPLES: &str = "\
 Examples:

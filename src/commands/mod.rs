@@ -10,8 +10,10 @@ use crate::exit::Status;
 
 mod allowlist;
 mod athena;
+mod completions;
 mod demo;
 mod detect;
+mod man;
 mod profile;
 mod rebaseline;
 mod run;
@@ -30,5 +32,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Rebaseline(args) => rebaseline::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Athena(args) => athena::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }

@@ -9,6 +9,7 @@ pub mod csv_out;
 pub mod demo;
 pub mod detect;
 pub mod drift;
+pub mod manual;
 pub mod notes;
 pub mod policy;
 pub mod problems;
@@ -74,6 +75,12 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// `n` and the noun that goes with it, `n` grouped in thousands: "1 file", "2 files",
+/// "12,345 events".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

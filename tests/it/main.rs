@@ -13,6 +13,8 @@ mod detect;
 mod docs;
 /// `--geoip`: each hit's caller located with MaxMind and IPinfo test databases; output unchanged without it.
 mod geo;
+/// `completions` and `man`: every command documented, scripts parsed by their shells.
+mod manual;
 /// Peak RSS of the binary on hostile input (a 300 MB pretty-printed file, 400,000 hits, a gzip
 /// of whitespace), read with wait4(2); ignored by default, `.ci/run` runs them.
 mod memory;

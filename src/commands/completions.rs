@@ -1,0 +1,17 @@
+//! `trailtune completions SHELL`: the completion script, generated from the command line's own
+//! definition, on stdout.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::CompletionsArgs;
+use crate::exit::Status;
+use crate::report;
+
+pub fn run(args: CompletionsArgs) -> Result<Status> {
+    let mut out = std::io::stdout().lock();
+    report::manual::completions(&mut out, args.shell)?;
+    out.flush()?;
+    Ok(Status::Clean)
+}
