@@ -66,23 +66,23 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         report::problems::write(&mut err, &problems)?;
         match window {
             Some(w) if outcome.stats.outside_window > 0 => bail!(
-                "no events in the window {} .. {} ({} events read outside it): nothing was hunted",
+                "no events in the window {} .. {} ({} read outside it): nothing was hunted",
                 w.since,
                 w.until,
-                outcome.stats.outside_window
+                report::count(outcome.stats.outside_window, "event", "events")
             ),
             Some(w) if found.pruned > 0 && found.sources.is_empty() => bail!(
-                "no events in the window {} .. {} ({} files dated outside it by their S3 path were not opened): nothing was hunted",
+                "no events in the window {} .. {} ({} dated outside it by their S3 path not opened): nothing was hunted",
                 w.since,
                 w.until,
-                found.pruned
+                report::count(found.pruned as u64, "file", "files")
             ),
             _ if found.sources.is_empty() => {
                 bail!("no CloudTrail log files found in the input: nothing was hunted")
             }
             _ => bail!(
-                "no usable CloudTrail events in the input ({} files read): nothing was hunted",
-                outcome.stats.files
+                "no usable CloudTrail events in the input ({} read): nothing was hunted",
+                report::count(outcome.stats.files as u64, "file", "files")
             ),
         }
     }

@@ -262,13 +262,19 @@ pub enum Ignored {
 }
 
 impl Ignored {
-    /// What one of them is, for summaries.
-    pub fn label(self) -> &'static str {
+    /// What `n` of them are, for summaries.
+    pub fn label(self, n: u64) -> &'static str {
+        let one = n == 1;
         match self {
-            Ignored::Digest => "CloudTrail digest(s)",
-            Ignored::Insight => "Insights file(s) or record(s)",
-            Ignored::OtherService => "folder(s) of other services' logs",
-            Ignored::DuplicateFile => "file(s) reached twice (read once)",
+            Ignored::Digest if one => "CloudTrail digest",
+            Ignored::Digest => "CloudTrail digests",
+            Ignored::Insight if one => "Insights file or record",
+            Ignored::Insight => "Insights files or records",
+            Ignored::OtherService if one => "folder of another service's logs",
+            Ignored::OtherService => "folders of other services' logs",
+            Ignored::DuplicateFile if one => "file reached twice (read once)",
+            Ignored::DuplicateFile => "files reached twice (read once)",
+            Ignored::DuplicateEvent if one => "duplicate delivery (same eventID, counted once)",
             Ignored::DuplicateEvent => "duplicate deliveries (same eventID, counted once)",
         }
     }

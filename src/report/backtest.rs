@@ -8,7 +8,7 @@ use comfy_table::Cell;
 
 use crate::detect::Tally;
 use crate::report::text::{Safe, clip};
-use crate::report::{table, thousands};
+use crate::report::{count, table, thousands};
 use crate::sigma::RuleInfo;
 
 /// The longest value a cell shows, in characters.
@@ -28,7 +28,11 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Resu
             "No alerts: the tuned rule stays quiet over the baseline window."
         );
     }
-    writeln!(out, "{} alert(s) over the window.", thousands(tally.hits))?;
+    writeln!(
+        out,
+        "{} over the window.",
+        count(tally.hits, "alert", "alerts")
+    )?;
     let mut groups = vec![
         ("Region", counts(&tally.by_region)),
         ("Account", counts(&tally.by_account)),

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
+
+use crate::report::count;
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,12 +20,12 @@ use crate::tune::{Rule, Tuned};
 pub fn intro(out: &mut dyn Write, cfg: &SynthConfig) -> io::Result<()> {
     writeln!(
         out,
-        "trailtune demo: generating {} days of CloudTrail for {} accounts (seed {}) in {}.\n\
+        "trailtune demo: generating {} of CloudTrail for {} (seed {}) in {}.\n\
          Each account works in 2-3 home regions; IAM, STS, sign-in and other global services log in us-east-1;\n\
          a security scanner and AWS Config sweep every enabled region daily; AWS services, replication and\n\
          ~4% failed calls add noise; and an IAM user's leaked key is used from four unusual regions.",
-        cfg.days,
-        cfg.accounts,
+        count(u64::from(cfg.days), "day", "days"),
+        count(u64::from(cfg.accounts), "account", "accounts"),
         cfg.seed,
         cfg.out.display()
     )?;
@@ -33,9 +35,9 @@ pub fn intro(out: &mut dyn Write, cfg: &SynthConfig) -> io::Result<()> {
 pub fn generated(out: &mut dyn Write, truth: &GroundTruth, took: Duration) -> io::Result<()> {
     writeln!(
         out,
-        "Generated {} events in {} files ({:.0} MB of JSON) in {:.1} s.",
-        truth.events,
-        truth.files,
+        "Generated {} in {} ({:.0} MB of JSON) in {:.1} s.",
+        count(truth.events as u64, "event", "events"),
+        count(truth.files as u64, "file", "files"),
         truth.bytes_uncompressed as f64 / 1e6,
         took.as_secs_f64()
     )?;

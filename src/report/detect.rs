@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::detect::Detection;
 use crate::report::csv_out::Cell as CsvCell;
 use crate::report::text::{Safe, clip};
-use crate::report::{Format, Output, table, thousands};
+use crate::report::{Format, Output, count, table, thousands};
 use crate::sigma::RuleInfo;
 
 /// How many hits the table lists; the summary below it counts them all.
@@ -46,8 +46,8 @@ pub fn load_problems(out: &mut dyn Write, loaded: &crate::sigma::Loaded) -> io::
     if !loaded.skipped_logsource.is_empty() {
         writeln!(
             out,
-            "trailtune: {} rule(s) for other log sources not run (use --all-logsources to run them)",
-            loaded.skipped_logsource.len()
+            "trailtune: {} for other log sources not run (use --all-logsources to run them)",
+            count(loaded.skipped_logsource.len() as u64, "rule", "rules")
         )?;
     }
     Ok(())
@@ -58,8 +58,8 @@ pub fn lookup_errors(out: &mut dyn Write, e: &crate::geo::LookupErrors) -> io::R
     if let (n @ 1.., Some(first)) = (e.count, &e.first) {
         writeln!(
             out,
-            "trailtune: {} GeoIP lookup(s) failed, those callers are shown without a place; first: {}",
-            thousands(n),
+            "trailtune: {} failed, those callers are shown without a place; first: {}",
+            count(n, "GeoIP lookup", "GeoIP lookups"),
             Safe(first)
         )?;
     }
@@ -152,7 +152,7 @@ type Summary = BTreeMap<(usize, String), u64>;
 /// forged one thousands long must not make the summary's memory follow the hits.
 const SUMMARY_REGION_CHARS: usize = 64;
 
-fn count(summary: &mut Summary, d: &Detection) {
+fn add_to(summary: &mut Summary, d: &Detection) {
     let region = clip(&d.aws_region, SUMMARY_REGION_CHARS).into_owned();
     *summary.entry((d.rule, region)).or_insert(0) += 1;
 }
@@ -231,7 +231,7 @@ fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) ->
     write!(out, "{{\n  \"hits\": [")?;
     for d in hits {
         let d = d?;
-        count(&mut summary, &d);
+        add_to(&mut summary, &d);
         let hit = serde_json::to_string_pretty(&HitJson::new(r.rules, &d))?;
         // JSON text has no raw line breaks inside strings: each line is indented as a whole.
         write!(
@@ -285,7 +285,7 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
     let mut n = 0u64;
     for d in hits {
         let d = d?;
-        count(&mut summary, &d);
+        add_to(&mut summary, &d);
         n += 1;
         if n > TABLE_ROWS as u64 {
             continue;
@@ -356,11 +356,11 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
     }
     writeln!(
         out,
-        "{} hit(s) from {} rule(s) over {} events in {} file(s)",
-        thousands(n),
-        r.rules.len(),
-        thousands(r.events),
-        thousands(r.files as u64)
+        "{} from {} over {} in {}",
+        count(n, "hit", "hits"),
+        count(r.rules.len() as u64, "rule", "rules"),
+        count(r.events, "event", "events"),
+        count(r.files as u64, "file", "files")
     )?;
     if let Some(dbs) = r.geo {
         let named: Vec<String> = dbs

@@ -2,6 +2,8 @@
 //! changed. Kept here so that commands never write to a stream themselves.
 
 use std::io::{self, Write};
+
+use crate::report::count;
 use std::path::Path;
 
 use crate::baseline::Baseline;
@@ -11,9 +13,10 @@ use crate::report::text::Safe;
 pub fn baseline_saved(out: &mut dyn Write, path: &Path, baseline: &Baseline) -> io::Result<()> {
     writeln!(
         out,
-        "trailtune: baseline saved to {} ({} rows)",
+        "trailtune: baseline saved to {} ({} {})",
         Safe(&path.display().to_string()),
-        baseline.aggregates.counts.len()
+        baseline.aggregates.counts.len(),
+        crate::text::plural(baseline.aggregates.counts.len() as u64, "row", "rows")
     )
 }
 
@@ -61,11 +64,11 @@ pub fn partial_days(out: &mut dyn Write, partial: &[PartialSlice]) -> io::Result
         .take(PARTIAL_SHOWN)
         .map(|p| {
             format!(
-                "{} {} {} ({} events in the new logs, {} in the state)",
+                "{} {} {} ({} in the new logs, {} in the state)",
                 p.day,
                 Safe(&p.account),
                 Safe(&p.region),
-                p.new,
+                count(p.new, "event", "events"),
                 p.state
             )
         })
@@ -73,9 +76,9 @@ pub fn partial_days(out: &mut dyn Write, partial: &[PartialSlice]) -> io::Result
     let more = partial.len().saturating_sub(PARTIAL_SHOWN);
     writeln!(
         out,
-        "trailtune: warning: the new logs hold fewer events than the state for {} day(s) of an account and region, \
+        "trailtune: warning: the new logs hold fewer events than the state for {} of an account and region, \
          read only in part?: {}{}; kept the state's counts (--replace-partial-days takes the new ones)",
-        partial.len(),
+        count(partial.len() as u64, "day", "days"),
         named.join("; "),
         if more > 0 {
             format!("; and {more} more")

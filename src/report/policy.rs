@@ -9,7 +9,7 @@ use comfy_table::Cell;
 use crate::policy::{Class, Exclusion, Reason, RegionDecision, RegionPolicy, Shortfall, Suspicion};
 use crate::report::csv_out::Cell as CsvCell;
 use crate::report::text::{self, Safe};
-use crate::report::{Format, Output, table, thousands};
+use crate::report::{Format, Output, count, table, thousands};
 
 /// A region's reason in words, as the review table, the CSV and the JSON `reason` show it.
 pub fn reason_text(d: &RegionDecision) -> String {
@@ -19,8 +19,9 @@ pub fn reason_text(d: &RegionDecision) -> String {
         Reason::RejectedInReview => "rejected in review".into(),
         Reason::NoEvidence => "no evidence of normal use".into(),
         Reason::AllLeftOut { events } => format!(
-            "no evidence of normal use (its {} events were all left out of learning)",
-            thousands(*events)
+            "no evidence of normal use (its {} {} all left out of learning)",
+            count(*events, "event", "events"),
+            crate::text::plural(*events, "was", "were")
         ),
         Reason::BelowThreshold { shortfalls } => {
             let parts: Vec<String> = shortfalls.iter().map(shortfall_text).collect();
@@ -37,8 +38,10 @@ pub fn reason_text(d: &RegionDecision) -> String {
             active_days,
             principals,
         } => format!(
-            "{} events on {active_days} days by {principals} principals",
-            thousands(*events)
+            "{} on {} by {}",
+            count(*events, "event", "events"),
+            count(u64::from(*active_days), "day", "days"),
+            count(u64::from(*principals), "principal", "principals")
         ),
         Reason::Quarantined { suspicions } => format!(
             "{}: review, then --approve {}",
@@ -162,11 +165,11 @@ pub fn write(out: &mut dyn Write, output: Output, policy: &RegionPolicy) -> io::
 fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
     writeln!(
         out,
-        "Allowlist policy over {} .. {}: {} events of normal use; {} days of history{}",
+        "Allowlist policy over {} .. {}: {} of normal use; {} of history{}",
         p.window.since,
         p.window.until,
-        thousands(p.evidence_events),
-        p.history_days,
+        count(p.evidence_events, "event", "events"),
+        count(p.history_days as u64, "day", "days"),
         if p.enough_data {
             ""
         } else {
@@ -252,10 +255,10 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
     for s in &p.sweepers {
         writeln!(
             out,
-            "Sweeper: {} ({} regions, {} events, {}% read-only){}",
+            "Sweeper: {} ({}, {}, {}% read-only){}",
             Safe(&s.principal),
-            s.regions,
-            thousands(s.events),
+            count(s.regions as u64, "region", "regions"),
+            count(s.events, "event", "events"),
             s.read_only_pct,
             if s.needs_filter {
                 ": excluded from learning and filtered in the tuned rule"

@@ -8,6 +8,7 @@ use crate::baseline::{LearnError, Learned};
 use crate::input::ProblemLog;
 use crate::regions;
 use crate::report::text::{self, Safe};
+use crate::report::{count, thousands};
 
 /// How many lines per kind are printed before only the count is.
 const LINES_PER_KIND: usize = 10;
@@ -17,7 +18,7 @@ pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
         let parts: Vec<String> = log
             .ignored
             .iter()
-            .map(|(what, n)| format!("{n} {}", what.label()))
+            .map(|(what, &n)| format!("{} {}", thousands(n as u64), what.label(n as u64)))
             .collect();
         writeln!(
             out,
@@ -40,7 +41,7 @@ pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
     let parts: Vec<String> = log
         .counts
         .iter()
-        .map(|(k, n)| format!("{n} {}", k.label()))
+        .map(|(k, n)| format!("{}: {}", k.label(), thousands(*n as u64)))
         .collect();
     let hidden = log.total()
         - printed
@@ -49,9 +50,9 @@ pub fn write(out: &mut dyn Write, log: &ProblemLog) -> io::Result<()> {
             .sum::<usize>();
     writeln!(
         out,
-        "trailtune: skipped {} file(s) and {} record(s): {}{}",
-        log.files_skipped(),
-        log.records_skipped(),
+        "trailtune: skipped {} and {} ({}){}",
+        count(log.files_skipped() as u64, "file", "files"),
+        count(log.records_skipped() as u64, "record", "records"),
         parts.join(", "),
         if hidden > 0 {
             format!(" ({hidden} not listed)")

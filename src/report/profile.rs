@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::baseline::{InputStats, ProfileRow, frame::pct};
 use crate::regions;
 use crate::report::csv_out::Cell as CsvCell;
-use crate::report::{Format, Output, table, thousands};
+use crate::report::{Format, Output, count, table, thousands};
 use crate::window::Window;
 
 /// Everything the profile report shows.
@@ -136,16 +136,16 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
     let w = report.window;
     writeln!(
         out,
-        "Window {} .. {} ({} days): {} events from {} files{}",
+        "Window {} .. {} ({}): {} from {}{}",
         w.since,
         w.until,
-        w.days(),
-        thousands(report.input.events),
-        thousands(report.input.files as u64),
+        count(w.days() as u64, "day", "days"),
+        count(report.input.events, "event", "events"),
+        count(report.input.files as u64, "file", "files"),
         if report.input.pruned_files > 0 {
             format!(
-                " ({} files outside the window left unopened)",
-                thousands(report.input.pruned_files as u64)
+                " ({} outside the window left unopened)",
+                count(report.input.pruned_files as u64, "file", "files")
             )
         } else {
             String::new()

@@ -181,7 +181,7 @@ pub enum TuneError {
         source: std::io::Error,
     },
     #[error(
-        "not enough history to tune: {days} day(s) of logs, --min-history is {min} (collect more, or pass --force)"
+        "not enough history to tune: {days} {} of logs, --min-history is {min} (collect more, or pass --force)", crate::text::plural(*days as u64, "day", "days")
     )]
     NotEnoughHistory { days: i64, min: u32 },
     #[error(

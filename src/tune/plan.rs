@@ -121,12 +121,13 @@ pub fn plan(
     let quarantined = policy.quarantined();
     let mut provenance = vec![
         format!(
-            "tuned by trailtune {} ({} mode) from {} .. {} ({} days)",
+            "tuned by trailtune {} ({} mode) from {} .. {} ({} {})",
             env!("CARGO_PKG_VERSION"),
             mode.as_str(),
             policy.window.since,
             policy.window.until,
-            policy.window.days()
+            policy.window.days(),
+            crate::text::plural(policy.window.days() as u64, "day", "days")
         ),
         format!("policy: {}", policy.config_summary),
         format!(

@@ -99,8 +99,7 @@ fn no_hits_is_status_0_and_the_table_says_so() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("0 hit(s) from 1 rule(s) over 3 events in 1 file(s)")
+        String::from_utf8_lossy(&out.stdout).contains("0 hits from 1 rule over 3 events in 1 file")
     );
 }
 
@@ -329,7 +328,7 @@ fn hits_spilled_to_temporary_files_come_out_as_from_memory() {
     assert_eq!(ids, sorted, "in time order (eventIDs follow the time here)");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("1500 duplicate deliveries"),
+        stderr.contains("1,500 duplicate deliveries"),
         "the duplicates are counted: {stderr}"
     );
     // The temporary files are anonymous: nothing is left behind.
@@ -359,7 +358,7 @@ fn the_table_lists_the_first_thousand_hits_and_counts_them_all() {
         stdout.contains("(the first 1,000 of 1,200 hits; --format ndjson or csv lists them all)"),
         "{stdout:.300}"
     );
-    assert!(stdout.contains("1,200 hit(s) from 1 rule(s) over 1,200 events in 1 file(s)"));
+    assert!(stdout.contains("1,200 hits from 1 rule over 1,200 events in 1 file"));
     // The summary counts every hit.
     assert!(stdout.contains("| 1,200 |"), "{stdout}");
 }

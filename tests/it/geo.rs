@@ -226,7 +226,7 @@ fn the_backtest_counts_alerts_by_caller_country() {
     // The synthetic corpus's anomalous callers use the test databases' addresses: every alert
     // is counted under one country, and the listed ones say where they are.
     let alerts: u64 = backtest
-        .split(" alert(s)")
+        .split(" alerts")
         .next()
         .and_then(|l| l.lines().last())
         .and_then(|n| n.parse().ok())

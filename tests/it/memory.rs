@@ -212,7 +212,7 @@ fn four_hundred_thousand_hits_stream_in_order_in_every_format() {
                 assert_eq!(rows, 1_000, "{tail:?}");
                 for line in [
                     "(the first 1,000 of 400,000 hits; --format ndjson or csv lists them all)",
-                    "400,000 hit(s) from 1 rule(s) over 400,000 events in 1 file(s)",
+                    "400,000 hits from 1 rule over 400,000 events in 1 file",
                 ] {
                     assert!(tail.iter().any(|l| l == line), "{line}: {tail:?}");
                 }

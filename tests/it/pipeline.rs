@@ -365,7 +365,7 @@ fn run_prints_every_stage_and_backtests() {
             .filter(|d| d.kind == "near_miss")
             .count();
     assert!(
-        text.contains(&format!("{n} alert(s) over the window")),
+        text.contains(&format!("{n} alerts over the window")),
         "{text}"
     );
 }
