@@ -36,8 +36,8 @@ pub fn generated(out: &mut dyn Write, truth: &GroundTruth, took: Duration) -> io
     writeln!(
         out,
         "Generated {} in {} ({:.0} MB of JSON) in {:.1} s.",
-        count(truth.events as u64, "event", "events"),
-        count(truth.files as u64, "file", "files"),
+        count(truth.events, "event", "events"),
+        count(truth.files, "file", "files"),
         truth.bytes_uncompressed as f64 / 1e6,
         took.as_secs_f64()
     )?;
