@@ -401,6 +401,15 @@ pub struct DetectArgs {
     #[arg(long, value_name = "BYTES", default_value_t = crate::detect::DEFAULT_SORT_BUFFER, value_parser = byte_size)]
     pub sort_buffer: u64,
 
+    /// With --format table: list at most N hits (the rest are counted, and summed up per rule and
+    /// region below the table).
+    #[arg(long, value_name = "N", default_value_t = crate::report::detect::TABLE_ROWS)]
+    pub limit: usize,
+
+    /// Only the hits per rule and region (every format), not the hits themselves.
+    #[arg(long)]
+    pub summary: bool,
+
     /// A GeoIP database (.mmdb, repeatable): MaxMind GeoIP2/GeoLite2 City, Country, ASN or ISP,
     /// or IPinfo's country + ASN files. Each hit then says where its caller's address is
     /// (country, city, network); private addresses and AWS service names are not looked up.

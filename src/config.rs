@@ -136,6 +136,10 @@ pub struct Detect {
     pub sort_buffer: u64,
     /// GeoIP databases to locate callers with (none: no lookups).
     pub geoip: Vec<PathBuf>,
+    /// Hits the table lists.
+    pub limit: usize,
+    /// Only the hits per rule and region.
+    pub summary: bool,
 }
 
 /// `rebaseline`.
@@ -437,6 +441,8 @@ impl TryFrom<cli::DetectArgs> for Detect {
             output: output(args.format, args.csv_raw),
             sort_buffer: args.sort_buffer,
             geoip: args.geoip,
+            limit: args.limit,
+            summary: args.summary,
         })
     }
 }

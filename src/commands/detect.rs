@@ -105,6 +105,8 @@ pub fn run(args: DetectArgs) -> Result<Status> {
             events: outcome.stats.events,
             files: outcome.stats.files,
             geo: databases.as_deref(),
+            limit: cfg.limit,
+            summary_only: cfg.summary,
         },
         &mut hits,
     )

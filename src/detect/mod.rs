@@ -172,10 +172,29 @@ const OWN_KEYS: [&str; 9] = [
     "sourceIPAddress",
 ];
 
+/// What a hit shows of its event when its rule has no `fields:`: the account, the caller, the
+/// call and where it came from (eventTime and awsRegion are part of every hit).
+pub const DEFAULT_FIELDS: [&str; 4] = [
+    "recipientAccountId",
+    "userIdentity.arn",
+    "eventName",
+    "sourceIPAddress",
+];
+
+/// The fields a hit of `rule` shows: its `fields:`, or [`DEFAULT_FIELDS`].
+fn shown_fields(rule: &sigma::RuleInfo) -> Vec<&str> {
+    if rule.fields.is_empty() {
+        DEFAULT_FIELDS.to_vec()
+    } else {
+        rule.fields.iter().map(String::as_str).collect()
+    }
+}
+
 /// The keys to keep of each event, or `None` to parse events whole.
 fn keys_to_keep(rules: &RuleSet) -> Option<Keys> {
     let mut names = rules.fields_read()?;
     names.extend(OWN_KEYS.iter().map(|k| k.to_string()));
+    names.extend(DEFAULT_FIELDS.iter().map(|k| k.to_string()));
     Some(Keys::of(names))
 }
 
@@ -381,12 +400,11 @@ fn run_source(
             caller: None,
         };
         for rule in matched {
-            let fields = rules.rules()[rule]
-                .fields
-                .iter()
+            let fields = shown_fields(&rules.rules()[rule])
+                .into_iter()
                 .map(|f| {
                     (
-                        f.clone(),
+                        f.to_string(),
                         sigma::field_value(&event, f).unwrap_or(Value::Null),
                     )
                 })
@@ -527,7 +545,7 @@ mod tests {
                     assert_eq!(matched, rules.evaluate(&pruned), "{text}");
                     assert_eq!(matched, rules.evaluate_every_rule(&pruned), "{text}");
                     for &rule in &matched {
-                        for field in &rules.rules()[rule].fields {
+                        for field in shown_fields(&rules.rules()[rule]) {
                             assert_eq!(
                                 sigma::field_value(&whole, field),
                                 sigma::field_value(&pruned, field),

@@ -16,7 +16,7 @@ use crate::report::text::{Safe, clip};
 use crate::report::{Format, Output, count, table, thousands};
 use crate::sigma::RuleInfo;
 
-/// How many hits the table lists; the summary below it counts them all.
+/// How many hits the table lists by default (`--limit`); the summary below it counts them all.
 pub const TABLE_ROWS: usize = 1_000;
 
 /// The longest value a table cell shows, in characters (the JSON forms keep it whole).
@@ -30,6 +30,10 @@ pub struct DetectReport<'a> {
     /// The GeoIP databases the callers were located with (`None`: no `--geoip`, and the
     /// output is as without the option).
     pub geo: Option<&'a [crate::geo::DbInfo]>,
+    /// How many hits the table lists (`--limit`).
+    pub limit: usize,
+    /// Only the hits per rule and region (`--summary`).
+    pub summary_only: bool,
 }
 
 /// The hits, in order, read once.
@@ -164,6 +168,9 @@ pub fn write(
     r: &DetectReport<'_>,
     hits: HitStream<'_>,
 ) -> io::Result<u64> {
+    if r.summary_only {
+        return write_summary(out, output, r, hits);
+    }
     let mut n = 0u64;
     match output.format {
         Format::Ndjson => {
@@ -223,6 +230,83 @@ pub fn write(
     }
 }
 
+/// `--summary`: the hits counted per rule and region, in every format.
+fn write_summary(
+    out: &mut dyn Write,
+    output: Output,
+    r: &DetectReport<'_>,
+    hits: HitStream<'_>,
+) -> io::Result<u64> {
+    let mut summary = Summary::new();
+    let mut n = 0u64;
+    for d in hits {
+        add_to(&mut summary, &d?);
+        n += 1;
+    }
+    match output.format {
+        Format::Table => {
+            write_totals(out, r, n)?;
+            if n > 0 {
+                writeln!(out, "{}", summary_table(r, &summary))?;
+            }
+            summary_cut(out, &summary)?;
+        }
+        Format::Json => {
+            let mut doc = rest_json(r, summary);
+            if let Some(obj) = doc.as_object_mut() {
+                obj.insert("hits_total".into(), json!(n));
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        Format::Ndjson => {
+            for entry in summary_json(r, summary) {
+                serde_json::to_writer(&mut *out, &entry)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Csv => {
+            let mut w = output.csv(out);
+            w.header(["rule_id", "rule_title", "awsRegion", "hits"])?;
+            for ((rule, region), hits) in summary {
+                let rule = &r.rules[rule];
+                let hits = hits.to_string();
+                w.row([
+                    CsvCell::Input(&rule.id),
+                    CsvCell::Input(&rule.title),
+                    CsvCell::Input(&region),
+                    CsvCell::Input(&hits),
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(n)
+}
+
+/// The summary entries as JSON objects.
+fn summary_json(r: &DetectReport<'_>, summary: Summary) -> Vec<Value> {
+    summary
+        .into_iter()
+        .map(|((rule, region), n)| json!({"rule_id": r.rules[rule].id, "rule_title": r.rules[rule].title, "awsRegion": region, "hits": n}))
+        .collect()
+}
+
+/// The JSON document's keys other than `hits`.
+fn rest_json(r: &DetectReport<'_>, summary: Summary) -> Value {
+    let mut rest = json!({
+        "rules": r.rules.iter().map(|x| json!({"id": x.id, "title": x.title, "level": x.level, "author": x.author, "path": x.path.display().to_string()})).collect::<Vec<_>>(),
+        "input": {"files": r.files, "events": r.events},
+        "summary": summary_json(r, summary),
+    });
+    if let (Some(dbs), Some(obj)) = (r.geo, rest.as_object_mut()) {
+        obj.insert(
+            "geoip".into(),
+            Value::Array(dbs.iter().map(db_json).collect()),
+        );
+    }
+    rest
+}
+
 /// One JSON document, `serde_json`'s pretty layout, with the hits written as they come (keys
 /// in their usual order: `hits` first, the summary last).
 fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -> io::Result<u64> {
@@ -246,23 +330,7 @@ fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) ->
         write!(out, "\n  ")?;
     }
     write!(out, "]")?;
-    let summary: Vec<Value> = summary
-        .into_iter()
-        .map(|((rule, region), n)| json!({"rule_id": r.rules[rule].id, "rule_title": r.rules[rule].title, "awsRegion": region, "hits": n}))
-        .collect();
-    let rest = json!({
-        "rules": r.rules.iter().map(|x| json!({"id": x.id, "title": x.title, "level": x.level, "author": x.author, "path": x.path.display().to_string()})).collect::<Vec<_>>(),
-        "input": {"files": r.files, "events": r.events},
-        "summary": summary,
-    });
-    let mut rest = rest;
-    if let (Some(dbs), Some(obj)) = (r.geo, rest.as_object_mut()) {
-        obj.insert(
-            "geoip".into(),
-            Value::Array(dbs.iter().map(db_json).collect()),
-        );
-    }
-    let rest = serde_json::to_string_pretty(&rest)?;
+    let rest = serde_json::to_string_pretty(&rest_json(r, summary))?;
     // `{\n  "input": ...}`: the other keys, after the hits.
     writeln!(out, ",\n{}", rest.strip_prefix("{\n").unwrap_or(&rest))?;
     Ok(n)
@@ -271,6 +339,7 @@ fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) ->
 fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -> io::Result<u64> {
     let mut columns = vec![
         "eventTime",
+        "Account",
         "awsRegion",
         "Rule",
         "Level",
@@ -287,14 +356,16 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
         let d = d?;
         add_to(&mut summary, &d);
         n += 1;
-        if n > TABLE_ROWS as u64 {
+        if n > r.limit as u64 {
             continue;
         }
         let rule = &r.rules[d.rule];
         let fields: Vec<String> = d
             .fields
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "eventTime" | "awsRegion"))
+            .filter(|(k, _)| {
+                !matches!(k.as_str(), "eventTime" | "awsRegion" | "recipientAccountId")
+            })
             .map(|(k, v)| {
                 let k = clip(k, CELL_CHARS);
                 match v {
@@ -311,6 +382,11 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
         let cell = |s: &str| table::text(&clip(s, CELL_CHARS));
         let mut row = vec![
             cell(&d.event_time),
+            cell(if d.account.is_empty() {
+                "-"
+            } else {
+                &d.account
+            }),
             cell(&d.aws_region),
             cell(&rule.title),
             cell(&rule.level),
@@ -333,27 +409,27 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
         }
         t.add_row(row);
     }
-    if n > 0 {
+    if n > 0 && r.limit > 0 {
         writeln!(out, "{t}")?;
     }
-    if n > TABLE_ROWS as u64 {
+    if n > r.limit as u64 {
         writeln!(
             out,
-            "(the first {} of {} hits; --format ndjson or csv lists them all)",
-            thousands(TABLE_ROWS as u64),
-            thousands(n)
+            "(the first {} of {}; --limit N shows more, --format ndjson or csv lists them all)",
+            thousands(r.limit as u64),
+            count(n, "hit", "hits")
         )?;
     }
-    let mut s = table::new(&["Rule", "Author", "awsRegion", "Hits"], &[3]);
-    let pairs = summary.len();
-    for ((rule, region), hits) in summary.into_iter().take(TABLE_ROWS) {
-        s.add_row(vec![
-            table::text(&clip(&r.rules[rule].title, CELL_CHARS)),
-            table::text(&clip(&r.rules[rule].author, CELL_CHARS)),
-            table::text(&clip(&region, CELL_CHARS)),
-            Cell::new(thousands(hits)),
-        ]);
+    write_totals(out, r, n)?;
+    if n > 0 {
+        writeln!(out, "{}", summary_table(r, &summary))?;
     }
+    summary_cut(out, &summary)?;
+    Ok(n)
+}
+
+/// The line that counts the hits, rules, events and files, and names the GeoIP databases.
+fn write_totals(out: &mut dyn Write, r: &DetectReport<'_>, n: u64) -> io::Result<()> {
     writeln!(
         out,
         "{} from {} over {} in {}",
@@ -376,16 +452,32 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
             .collect();
         writeln!(out, "Callers located with {}", named.join(", "))?;
     }
-    if n > 0 {
-        writeln!(out, "{s}")?;
+    Ok(())
+}
+
+/// Hits per rule, author and region (the first [`TABLE_ROWS`] pairs).
+fn summary_table(r: &DetectReport<'_>, summary: &Summary) -> comfy_table::Table {
+    let mut s = table::new(&["Rule", "Author", "awsRegion", "Hits"], &[3]);
+    for ((rule, region), hits) in summary.iter().take(TABLE_ROWS) {
+        s.add_row(vec![
+            table::text(&clip(&r.rules[*rule].title, CELL_CHARS)),
+            table::text(&clip(&r.rules[*rule].author, CELL_CHARS)),
+            table::text(&clip(region, CELL_CHARS)),
+            Cell::new(thousands(*hits)),
+        ]);
     }
-    if pairs > TABLE_ROWS {
+    s
+}
+
+/// Said when the summary table leaves pairs out.
+fn summary_cut(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    if summary.len() > TABLE_ROWS {
         writeln!(
             out,
             "(the first {} of {} rule and region pairs; --format json lists them all)",
             thousands(TABLE_ROWS as u64),
-            thousands(pairs as u64)
+            thousands(summary.len() as u64)
         )?;
     }
-    Ok(n)
+    Ok(())
 }

@@ -355,7 +355,7 @@ fn the_table_lists_the_first_thousand_hits_and_counts_them_all() {
     assert!(stdout.contains("ev-000999"), "the first thousand, in order");
     assert!(!stdout.contains("ev-001000"), "{stdout:.300}");
     assert!(
-        stdout.contains("(the first 1,000 of 1,200 hits; --format ndjson or csv lists them all)"),
+        stdout.contains("(the first 1,000 of 1,200 hits; --limit N shows more, --format ndjson or csv lists them all)"),
         "{stdout:.300}"
     );
     assert!(stdout.contains("1,200 hits from 1 rule over 1,200 events in 1 file"));
@@ -390,4 +390,96 @@ fn a_folder_for_temporary_files_that_cannot_be_written_is_a_clear_error() {
             && stderr.contains("TMPDIR"),
         "{stderr}"
     );
+}
+
+/// Run the test rule of tests/it/geo.rs (every ListBuckets call, no `fields:`) over its eight
+/// events with `args`.
+fn detect_geo_events(args: &[&str]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("r.yml");
+    std::fs::write(
+        &rule,
+        "title: list\nid: 00000000-0000-4000-8000-000000000001\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: ListBuckets\n  condition: s\nlevel: low\n",
+    )
+    .unwrap();
+    let out = trailtune()
+        .args(["detect", "--no-progress", "--rule"])
+        .arg(&rule)
+        .arg(testdata("geoip/events.ndjson"))
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn a_rule_without_fields_shows_the_account_caller_call_and_address() {
+    let (code, out) = detect_geo_events(&["--format", "ndjson"]);
+    assert_eq!(code, Some(1));
+    let hits = ndjson(out.as_bytes());
+    assert_eq!(hits.len(), 8);
+    assert_eq!(
+        hits[0]["fields"],
+        serde_json::json!({
+            "recipientAccountId": "111122223333",
+            "userIdentity.arn": "arn:aws:iam::111122223333:user/alice",
+            "eventName": "ListBuckets",
+            "sourceIPAddress": "81.2.69.142",
+        })
+    );
+    // The table has an account column and does not repeat the account among the fields.
+    let (_, table) = detect_geo_events(&[]);
+    assert!(
+        table.lines().next().unwrap().contains("| Account "),
+        "{table}"
+    );
+    assert!(!table.contains("recipientAccountId="), "{table}");
+}
+
+#[test]
+fn limit_lists_fewer_hits_and_counts_the_rest() {
+    let (code, table) = detect_geo_events(&["--limit", "3"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(table.matches("ListBuckets").count(), 3, "{table}");
+    assert!(
+        table.contains("(the first 3 of 8 hits; --limit N shows more"),
+        "{table}"
+    );
+    assert!(
+        table.contains("8 hits from 1 rule over 8 events in 1 file"),
+        "{table}"
+    );
+    let (_, none) = detect_geo_events(&["--limit", "0"]);
+    assert!(!none.contains("eventID"), "{none}");
+    assert!(none.contains("(the first 0 of 8 hits"), "{none}");
+    // Other formats list every hit.
+    let (_, all) = detect_geo_events(&["--limit", "3", "--format", "ndjson"]);
+    assert_eq!(all.lines().count(), 8);
+}
+
+#[test]
+fn summary_counts_hits_per_rule_and_region_in_every_format() {
+    let (code, table) = detect_geo_events(&["--summary"]);
+    assert_eq!(code, Some(1), "hits found: the status says so");
+    assert!(
+        !table.contains("eventID") && table.contains("| ap-east-1 |"),
+        "{table}"
+    );
+    let (_, nd) = detect_geo_events(&["--summary", "--format", "ndjson"]);
+    assert_eq!(
+        ndjson(nd.as_bytes()),
+        [
+            serde_json::json!({"rule_id": "00000000-0000-4000-8000-000000000001", "rule_title": "list", "awsRegion": "ap-east-1", "hits": 8})
+        ]
+    );
+    let (_, csv) = detect_geo_events(&["--summary", "--format", "csv"]);
+    assert_eq!(
+        csv,
+        "rule_id,rule_title,awsRegion,hits\n00000000-0000-4000-8000-000000000001,list,ap-east-1,8\n"
+    );
+    let (_, json) = detect_geo_events(&["--summary", "--format", "json"]);
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert!(doc.get("hits").is_none(), "{json}");
+    assert_eq!(doc["hits_total"], 8);
+    assert_eq!(doc["summary"][0]["hits"], 8);
 }

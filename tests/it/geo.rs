@@ -144,12 +144,12 @@ fn ipinfo_files_give_country_and_network() {
     );
     let first = lines.next().unwrap();
     assert!(
-        first.ends_with(",{},81.2.69.142,GB,,20712,Andrews & Arnold Ltd,public"),
+        first.ends_with("}\",81.2.69.142,GB,,20712,Andrews & Arnold Ltd,public"),
         "{first}"
     );
-    assert!(out.contains(",{},10.0.0.5,,,,,private"), "{out}");
+    assert!(out.contains("}\",10.0.0.5,,,,,private"), "{out}");
     assert!(
-        out.contains(",{},2001:218::1,JP,,2914,\"NTT America, Inc.\",public"),
+        out.contains("}\",2001:218::1,JP,,2914,\"NTT America, Inc.\",public"),
         "{out}"
     );
 }
