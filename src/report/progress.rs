@@ -8,6 +8,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::input::Progress;
 
+/// What the bar shows: files done of all, a bar, data and events read, time spent, and the time
+/// left at the pace so far (files being of one kind, their count is a fair measure).
+const TEMPLATE: &str =
+    "{spinner} {bar:24} {pos}/{len} files  {msg}  [{elapsed_precise}, about {eta} left]";
+
 pub struct Bar {
     bar: Option<ProgressBar>,
     bytes: AtomicU64,
@@ -26,8 +31,7 @@ impl Bar {
         }
         let bar = ProgressBar::with_draw_target(Some(files), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {pos}/{len} files  {msg}  [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(TEMPLATE).unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Bar {
             bar: Some(bar),
@@ -61,5 +65,14 @@ impl Progress for Bar {
             let events = self.events.fetch_add(records as u64, Ordering::Relaxed) + records as u64;
             bar.set_message(format!("{} MB, {events} events", bytes / 1_000_000));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bar_template_is_valid_and_shows_the_time_left() {
+        assert!(indicatif::ProgressStyle::with_template(super::TEMPLATE).is_ok());
+        assert!(super::TEMPLATE.contains("{eta}"));
     }
 }
