@@ -436,6 +436,11 @@ pub struct RunArgs {
     #[command(flatten)]
     pub output: TuneOutputArgs,
 
+    /// Also save the baseline learned from the logs (the same file as `profile --save`): the
+    /// state `rebaseline --state` goes on from.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
     /// A GeoIP database (.mmdb, repeatable; see `detect --help`): the backtest counts its
     /// alerts by the caller's country and shows where each listed caller is.
     #[arg(long, value_name = "FILE.mmdb")]

@@ -456,6 +456,7 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
             window: window(&args.window)?,
             input: input(args.input),
             geoip: args.geoip,
+            save: args.save,
         })
     }
 }

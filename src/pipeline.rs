@@ -24,11 +24,17 @@ pub struct RunConfig {
     pub tune: TuneConfig,
     /// GeoIP databases for the backtest's callers (none: no lookups).
     pub geoip: Vec<std::path::PathBuf>,
+    /// Save the learned baseline here (the state `rebaseline` goes on from).
+    pub save: Option<std::path::PathBuf>,
 }
 
 /// Told about each step as soon as it is done.
 pub trait Steps {
     fn learned(&mut self, learned: &Learned) -> std::io::Result<()>;
+    /// The learned baseline was saved to `path`.
+    fn saved(&mut self, _path: &Path, _learned: &Learned) -> std::io::Result<()> {
+        Ok(())
+    }
     fn decided(&mut self, policy: &RegionPolicy) -> std::io::Result<()>;
     /// The tuned rule; `written` names the file it was written to, if any.
     fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> std::io::Result<()>;
@@ -50,6 +56,8 @@ pub struct RunOutcome {
     pub backtest: Tally,
     /// Some input was skipped (while learning or during the backtest).
     pub skipped_input: bool,
+    /// The tuned rule differs from its target (the target is out of date or missing).
+    pub rule_changed: bool,
 }
 
 /// Why the job stopped.
@@ -61,6 +69,8 @@ pub enum RunError {
     Stdin,
     #[error(transparent)]
     Learn(#[from] LearnError),
+    #[error(transparent)]
+    Save(#[from] crate::baseline::BaselineError),
     #[error("deciding the allowlist: {0}")]
     Policy(#[from] polars::error::PolarsError),
     #[error(transparent)]
@@ -92,6 +102,10 @@ pub fn run(
         progress,
     )?;
     steps.learned(&learned)?;
+    if let Some(path) = &cfg.save {
+        learned.baseline.save(path)?;
+        steps.saved(path, &learned)?;
+    }
     let base = &learned.baseline;
 
     // 2. Decide.
@@ -147,5 +161,6 @@ pub fn run(
     Ok(RunOutcome {
         backtest: tally,
         skipped_input: !learned.problems.is_empty() || !problems.is_empty(),
+        rule_changed: tuned.changed,
     })
 }

@@ -64,6 +64,7 @@ pub fn run(args: DemoArgs) -> Result<Status> {
             ..TuneConfig::new(today)
         },
         geoip: Vec::new(),
+        save: None,
     };
     let mut steps = report::demo::Narrated {
         printer: report::run::Printer::new(std::io::stdout().lock(), true, false),

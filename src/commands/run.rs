@@ -16,6 +16,7 @@ pub fn run(args: RunArgs) -> Result<Status> {
     let cfg = RunConfig::try_from(args)?;
     let print_rule = cfg.tune.target == Target::Stdout && !cfg.tune.check;
     let mut printer = report::run::Printer::new(std::io::stdout().lock(), false, print_rule);
+    printer.check = cfg.tune.check;
     // A database that cannot be read stops the run before any log is.
     let geo = if cfg.geoip.is_empty() {
         None
@@ -29,8 +30,15 @@ pub fn run(args: RunArgs) -> Result<Status> {
     })?;
     let lookup_errors = geo.as_ref().map(Geo::errors).unwrap_or_default();
     report::detect::lookup_errors(&mut std::io::stderr(), &lookup_errors)?;
+    // --check asks whether the rule is up to date: the backtest's hits are reported, and the
+    // status says whether the rule would change, as `tune --check` does.
+    let found = if cfg.tune.check {
+        outcome.rule_changed
+    } else {
+        outcome.backtest.hits > 0
+    };
     Ok(Status::from_flags(
-        outcome.backtest.hits > 0,
+        found,
         outcome.skipped_input || lookup_errors.count > 0,
     ))
 }

@@ -23,6 +23,8 @@ pub struct Printer<W: Write> {
     pub narrate: bool,
     /// Print the tuned rule itself at the end (it goes to no file).
     pub print_rule: bool,
+    /// `--check`: say whether the rule is up to date.
+    pub check: bool,
     /// The tuned rule, kept from step 3 for the end.
     rule: Option<String>,
 }
@@ -33,6 +35,7 @@ impl<W: Write> Printer<W> {
             out,
             narrate,
             print_rule,
+            check: false,
             rule: None,
         }
     }
@@ -49,6 +52,10 @@ impl<W: Write> Printer<W> {
 }
 
 impl<W: Write> Steps for Printer<W> {
+    fn saved(&mut self, path: &Path, learned: &Learned) -> io::Result<()> {
+        report::notes::baseline_saved(&mut io::stderr().lock(), path, &learned.baseline)
+    }
+
     fn learned(&mut self, learned: &Learned) -> io::Result<()> {
         let base = &learned.baseline;
         self.heading(
@@ -95,6 +102,17 @@ impl<W: Write> Steps for Printer<W> {
                 self.out,
                 "(written to {})",
                 Safe(&path.display().to_string())
+            )?;
+        }
+        if self.check {
+            writeln!(
+                self.out,
+                "{}",
+                if tuned.changed {
+                    "(--check: the rule would change; nothing was written)"
+                } else {
+                    "(--check: the rule is up to date)"
+                }
             )?;
         }
         report::tune::warnings(&mut io::stderr().lock(), tuned)?;

@@ -550,3 +550,65 @@ fn profile_json_matches_the_ground_truth_exactly() {
         truth.by_event_source
     );
 }
+
+#[test]
+fn run_check_says_whether_the_rule_is_up_to_date_and_save_seeds_rebaseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let tuned = dir.path().join("tuned.yml");
+    let state = dir.path().join("state.json");
+    let run = |extra: &[&str]| {
+        let out = trailtune()
+            .args(["run", "--no-progress", "--date", "2026-11-28", "-o"])
+            .arg(&tuned)
+            .args(extra)
+            .arg(logs())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // No rule yet: --check says it would change (1) and writes nothing, though there are hits.
+    let (code, text, err) = run(&["--check"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        text.contains("(--check: the rule would change; nothing was written)"),
+        "{text}"
+    );
+    assert!(!tuned.exists());
+    // Written, with the baseline saved.
+    let (code, _, err) = run(&["--save", state.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "hits: {err}");
+    assert!(tuned.exists() && state.exists());
+    assert!(err.contains("baseline saved to"), "{err}");
+    // Up to date: 0, whatever the backtest found, and the hits are still reported.
+    let (code, text, err) = run(&["--check"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(text.contains("(--check: the rule is up to date)"), "{text}");
+    assert!(text.contains("alerts over the window"), "{text}");
+    // The saved baseline is a state rebaseline goes on from: the same rule, up to date.
+    let out = trailtune()
+        .args([
+            "rebaseline",
+            "--no-progress",
+            "--date",
+            "2026-11-28",
+            "--check",
+            "--state",
+        ])
+        .arg(&state)
+        .arg("--rule")
+        .arg(&tuned)
+        .arg("--in-place")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
