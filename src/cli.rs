@@ -135,8 +135,7 @@ pub struct WindowArgs {
     #[arg(long, value_name = "DATE")]
     pub since: Option<NaiveDate>,
 
-    /// Last day of the window (inclusive, UTC). Default: the day of the newest event in the input
-    /// (detect: today, as it reads the logs once).
+    /// Last day of the window (inclusive, UTC). Default: the day of the newest event in the input.
     #[arg(long, value_name = "DATE")]
     pub until: Option<NaiveDate>,
 }
@@ -366,6 +365,7 @@ pub struct TuneOutputArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("until", |a| a.help("Last day of the window (inclusive, UTC). Default: today: detect reads the logs once, as they come")))]
 pub struct DetectArgs {
     /// A Sigma rule file or a folder of .yml rules (repeatable).
     #[arg(long, value_name = "PATH", required = true)]
@@ -441,8 +441,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
-    /// A GeoIP database (.mmdb, repeatable; see `detect --help`): the backtest counts its
-    /// alerts by the caller's country and shows where each listed caller is.
+    /// A GeoIP database (.mmdb, repeatable): MaxMind GeoIP2/GeoLite2 City, Country, ASN or ISP,
+    /// or IPinfo's country + ASN files. The backtest counts its alerts by the caller's country
+    /// and shows where each listed caller is. Offline: nothing is ever sent anywhere.
     #[arg(long, value_name = "FILE.mmdb")]
     pub geoip: Vec<PathBuf>,
 }

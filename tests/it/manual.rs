@@ -99,3 +99,25 @@ fn man_pages_document_every_command_and_option() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no command `nope`"));
 }
+
+#[test]
+fn help_texts_describe_their_own_command() {
+    // The window options are shared; what --until defaults to is each command's own.
+    for command in ["profile", "allowlist", "tune", "run", "rebaseline"] {
+        let help = stdout(&[command, "--help"]);
+        assert!(
+            !help.contains("detect"),
+            "{command} --help speaks of detect:\n{help}"
+        );
+        assert!(
+            help.contains("the day of the newest event in the input") || command == "rebaseline",
+            "{command}"
+        );
+    }
+    let detect = stdout(&["detect", "--help"]);
+    assert!(
+        detect.contains("Default: today: detect reads the logs once"),
+        "{detect}"
+    );
+    assert!(!detect.contains("newest event in the input"), "{detect}");
+}
