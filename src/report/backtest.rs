@@ -49,6 +49,7 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Resu
                 Cell::new(thousands(n)),
             ]);
         }
+        table::fit(&mut t, &[1], &[]);
         writeln!(out, "{t}")?;
     }
     let mut t = table::new(
@@ -93,6 +94,7 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Resu
             cell(&rules[x.rule].title),
         ]);
     }
+    table::fit(&mut t, &[0, 1], &[]);
     writeln!(out, "{t}")?;
     if tally.hits > tally.first.len() as u64 {
         writeln!(

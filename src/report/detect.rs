@@ -410,7 +410,10 @@ fn write_table(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) -
         t.add_row(row);
     }
     if n > 0 && r.limit > 0 {
+        // eventTime, account, region, level and eventID stay whole; titles and fields wrap.
+        let hidden = table::fit(&mut t, &[0, 1, 2, 4, 5], &[5, 4, 1]);
         writeln!(out, "{t}")?;
+        table::hidden_note(out, &hidden)?;
     }
     if n > r.limit as u64 {
         writeln!(
@@ -466,6 +469,7 @@ fn summary_table(r: &DetectReport<'_>, summary: &Summary) -> comfy_table::Table 
             Cell::new(thousands(*hits)),
         ]);
     }
+    table::fit(&mut s, &[2, 3], &[]);
     s
 }
 

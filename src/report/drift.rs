@@ -81,6 +81,7 @@ fn write_table(
                 Cell::new(thousands(*events)),
             ]);
         }
+        table::fit(&mut t, &[1, 2], &[]);
         writeln!(out, "{t}")?;
     }
     match (rule_rewritten, check) {

@@ -6,8 +6,11 @@ use std::io::{self, Write};
 
 use comfy_table::Cell;
 
-use crate::policy::{Class, Exclusion, Reason, RegionDecision, RegionPolicy, Shortfall, Suspicion};
+use crate::policy::{
+    Class, Decision, Exclusion, Reason, RegionDecision, RegionPolicy, Shortfall, Suspicion,
+};
 use crate::report::csv_out::Cell as CsvCell;
+use crate::report::table::Tone;
 use crate::report::text::{self, Safe};
 use crate::report::{Format, Output, count, table, thousands};
 
@@ -196,14 +199,22 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
         .collect();
     shown.sort_by_key(|d| (d.decision, std::cmp::Reverse(d.events), d.region.clone()));
     for d in &shown {
+        let tone = match d.decision {
+            Decision::Allow => Tone::Good,
+            Decision::Quarantined => Tone::Warn,
+            Decision::Unusual => Tone::Bad,
+        };
         t.add_row(vec![
             table::text(&d.region),
-            Cell::new(d.class),
-            Cell::new(if d.pinned {
-                format!("{} (pinned)", d.decision)
-            } else {
-                d.decision.to_string()
-            }),
+            table::toned(Cell::new(d.class), tone),
+            table::toned(
+                Cell::new(if d.pinned {
+                    format!("{} (pinned)", d.decision)
+                } else {
+                    d.decision.to_string()
+                }),
+                tone,
+            ),
             Cell::new(thousands(d.events)),
             Cell::new(d.active_days),
             Cell::new(d.principals),
@@ -211,7 +222,9 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
             table::text(&reason_text(d)),
         ]);
     }
+    let hidden = table::fit(&mut t, &[0, 1, 2, 3, 4, 5, 6], &[6, 5]);
     writeln!(out, "{t}")?;
+    table::hidden_note(out, &hidden)?;
     let unseen: Vec<&str> = p
         .regions
         .iter()

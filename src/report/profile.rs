@@ -152,6 +152,8 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
         }
     )?;
     let is_region = report.by == "region";
+    // A key that is a code (region, account, day), not free text (a principal's ARN, a service).
+    let by_code = matches!(report.by, "region" | "account" | "day");
     let key_title = match report.by {
         "region" => "Region",
         "account" => "Account",
@@ -222,5 +224,25 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
         cells.push(Cell::new(""));
     }
     t.add_row(cells);
-    writeln!(out, "{t}")
+    // Codes, dates and numbers stay whole; a principal's ARN or a catalogue note may wrap.
+    let mut whole = numeric.clone();
+    whole.extend(
+        (0..header.len())
+            .filter(|&i| matches!(header[i], "First seen" | "Last seen") || (i == 0 && by_code)),
+    );
+    // On a narrow terminal the review columns come first; the others are said to be left out.
+    let optional: Vec<usize> = [
+        "Catalogue",
+        "Last seen",
+        "Global svc %",
+        "Failed %",
+        "Regions",
+        "Accounts",
+    ]
+    .iter()
+    .filter_map(|name| header.iter().position(|h| h == name))
+    .collect();
+    let hidden = table::fit(&mut t, &whole, &optional);
+    writeln!(out, "{t}")?;
+    table::hidden_note(out, &hidden)
 }

@@ -1,21 +1,59 @@
 //! The house style for tables: UTF-8 borders on a terminal, plain ASCII otherwise, numbers
-//! right-aligned, width fitted to the terminal. Colour is never used, so NO_COLOR holds trivially.
+//! right-aligned. Width: fitted to the terminal, or to `COLUMNS` when it is set (also when the
+//! output is not a terminal); a column holding codes, dates or numbers is never split across
+//! lines ([`fit`]), free text wraps. Colour only on a terminal, and never with `NO_COLOR`.
 
 use std::io::IsTerminal;
 
 use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
 use crate::report::text;
+
+/// The narrowest width a table is fitted to (a smaller `COLUMNS` is ignored).
+const MIN_WIDTH: u16 = 40;
+
+/// `COLUMNS`, when set to a usable width.
+fn columns() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()?
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|&w| w >= MIN_WIDTH)
+}
+
+/// Whether cells are coloured: stdout is a terminal and `NO_COLOR` is unset or empty
+/// (no-color.org).
+pub fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
 
 /// A new table with the given header; columns listed in `numeric` are right-aligned.
 pub fn new(header: &[&str], numeric: &[usize]) -> Table {
     let mut table = Table::new();
-    if std::io::stdout().is_terminal() {
+    let terminal = std::io::stdout().is_terminal();
+    if terminal {
         table.load_preset(UTF8_FULL_CONDENSED);
-        table.set_content_arrangement(ContentArrangement::Dynamic);
     } else {
         table.load_preset(ASCII_MARKDOWN);
+    }
+    match columns() {
+        Some(width) => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(width);
+        }
+        None if terminal => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            // A terminal that reports no usable size (a bare pseudo-terminal): not fitted.
+            if table.width().is_none_or(|w| w < MIN_WIDTH) {
+                table.set_content_arrangement(ContentArrangement::Disabled);
+            }
+        }
+        None => {}
+    }
+    if !colour() {
+        table.force_no_tty();
     }
     table.set_header(header.iter().map(|h| Cell::new(*h)));
     for &i in numeric {
@@ -24,6 +62,114 @@ pub fn new(header: &[&str], numeric: &[usize]) -> Table {
         }
     }
     table
+}
+
+/// Once its rows are in: keep the `whole` columns (codes, dates, numbers) as wide as their
+/// widest value (and their header's longest word), so a fitted table wraps free text and never
+/// splits one of those values. When even that is wider than the width available, the
+/// `optional` columns are left out, in the order given, until it fits; their headers are
+/// returned so the report can say so.
+pub fn fit(table: &mut Table, whole: &[usize], optional: &[usize]) -> Vec<String> {
+    let widest = |text: &str, words: bool| -> u16 {
+        let longest = if words {
+            text.split_whitespace().map(|w| w.chars().count()).max()
+        } else {
+            text.lines().map(|l| l.chars().count()).max()
+        };
+        longest.unwrap_or(0).min(usize::from(u16::MAX)) as u16
+    };
+    let header: Vec<String> = table
+        .header()
+        .map(|h| h.cell_iter().map(|c| c.content()).collect())
+        .unwrap_or_default();
+    let mut bounds: Vec<(usize, u16)> = Vec::new();
+    for &i in whole {
+        let data = table
+            .column_cells_iter(i)
+            .flatten()
+            .map(|cell| widest(&cell.content(), false))
+            .max()
+            .unwrap_or(0);
+        let head = header.get(i).map_or(0, |h| widest(h, true));
+        if let Some(col) = table.column_mut(i) {
+            // The boundary counts the column's padding too.
+            let width = data.max(head).saturating_add(col.padding_width());
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+            bounds.push((i, width));
+        }
+    }
+    let fitted = !matches!(table.content_arrangement(), ContentArrangement::Disabled);
+    let Some(available) = table.width().filter(|_| fitted) else {
+        return Vec::new();
+    };
+    // What the table needs at least: the whole columns, a few characters for each other one,
+    // and the borders.
+    let columns = header.len();
+    let needed = |hidden: &[usize]| -> usize {
+        let shown = (0..columns).filter(|i| !hidden.contains(i));
+        let mut total = 1;
+        for i in shown {
+            total += 1 + bounds
+                .iter()
+                .find(|(j, _)| *j == i)
+                .map_or(MIN_FREE_TEXT, |(_, w)| usize::from(*w));
+        }
+        total
+    };
+    let mut hidden: Vec<usize> = Vec::new();
+    for &i in optional {
+        if needed(&hidden) <= usize::from(available) {
+            break;
+        }
+        hidden.push(i);
+    }
+    for &i in &hidden {
+        if let Some(col) = table.column_mut(i) {
+            col.set_constraint(ColumnConstraint::Hidden);
+        }
+    }
+    hidden
+        .iter()
+        .filter_map(|&i| header.get(i).cloned())
+        .collect()
+}
+
+/// Says which columns a narrow table left out, and where they are.
+pub fn hidden_note(out: &mut dyn std::io::Write, hidden: &[String]) -> std::io::Result<()> {
+    if hidden.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "(left out at this width: {}; --format csv has every column)",
+        hidden.join(", ")
+    )
+}
+
+/// The least a free-text column is given when deciding what fits (padding included).
+const MIN_FREE_TEXT: usize = 12;
+
+/// How a value reads at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Normal, allowed.
+    Good,
+    /// Needs a look (quarantined, a review pending).
+    Warn,
+    /// Alerts on (unusual, high severity).
+    Bad,
+}
+
+/// `cell` in the colour of `tone` when colour is on.
+pub fn toned(cell: Cell, tone: Tone) -> Cell {
+    if !colour() {
+        return cell;
+    }
+    cell.fg(match tone {
+        Tone::Good => Color::Green,
+        Tone::Warn => Color::Yellow,
+        Tone::Bad => Color::Red,
+    })
 }
 
 /// A cell holding text from the input (a region, an ARN, an eventID, a title), its control

@@ -40,10 +40,14 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     }
 }
 
-/// A `Command` for the trailtune binary built for this test run.
+/// A `Command` for the trailtune binary built for this test run, without the caller's
+/// `COLUMNS` and `NO_COLOR` (tables are fitted to `COLUMNS`: output must not depend on the
+/// terminal the tests were started from).
 #[allow(dead_code)]
 pub fn trailtune() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("trailtune").expect("binary built")
+    let mut cmd = assert_cmd::Command::cargo_bin("trailtune").expect("binary built");
+    cmd.env_remove("COLUMNS").env_remove("NO_COLOR");
+    cmd
 }
 
 /// The small synth corpus the snapshot tests read, generated once per test process by the real

@@ -121,3 +121,93 @@ fn help_texts_describe_their_own_command() {
     );
     assert!(!detect.contains("newest event in the input"), "{detect}");
 }
+
+#[test]
+fn tables_fit_columns_and_never_split_a_code_a_date_or_a_number() {
+    let corpus = crate::common::snapshot_corpus();
+    for (args, hidden) in [
+        (
+            &["profile", "--no-progress", "AWSLogs"][..],
+            "left out at this width: Catalogue",
+        ),
+        (&["allowlist", "--baseline", "baseline.json"][..], ""),
+    ] {
+        let wide = trailtune().current_dir(corpus).args(args).output().unwrap();
+        let narrow = trailtune()
+            .current_dir(corpus)
+            .env("COLUMNS", "80")
+            .args(args)
+            .output()
+            .unwrap();
+        let (wide, narrow) = (
+            String::from_utf8(wide.stdout).unwrap(),
+            String::from_utf8(narrow.stdout).unwrap(),
+        );
+        let table: Vec<&str> = narrow.lines().filter(|l| l.starts_with('|')).collect();
+        assert!(table.len() > 5, "{narrow}");
+        assert!(table.iter().all(|l| l.chars().count() <= 80), "{narrow}");
+        // Every date and region code in the narrow table is whole: a date is ten characters,
+        // a region code one the wide table shows.
+        let wide_tokens: Vec<&str> = wide.split(['|', ' ']).collect();
+        for line in &table {
+            for token in line.split(['|', ' ']).filter(|t| !t.is_empty()) {
+                if token.starts_with("20") && token.contains('-') {
+                    assert_eq!(token.len(), 10, "a date split: {token}\n{narrow}");
+                } else if token.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && token.contains('-')
+                {
+                    assert!(
+                        wide_tokens.contains(&token),
+                        "a code split: {token}\n{narrow}"
+                    );
+                }
+            }
+        }
+        if !hidden.is_empty() {
+            assert!(narrow.contains(hidden), "{narrow}");
+        }
+    }
+}
+
+/// What `trailtune ARGS` shows on a terminal (through `script`, util-linux), in `dir`.
+fn on_a_terminal(dir: &std::path::Path, args: &str, env: &[(&str, &str)]) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("trailtune");
+    let typescript = tempfile::NamedTempFile::new().unwrap();
+    let mut cmd = std::process::Command::new("script");
+    cmd.current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .args(["-qec", &format!("{} {args}", bin.display())])
+        .arg(typescript.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let status = cmd.status().expect("script (util-linux) runs");
+    assert!(status.success(), "{args}");
+    String::from_utf8_lossy(&std::fs::read(typescript.path()).unwrap()).into_owned()
+}
+
+#[test]
+fn decisions_are_coloured_on_a_terminal_unless_no_color() {
+    let corpus = crate::common::snapshot_corpus();
+    let coloured = on_a_terminal(corpus, "allowlist --baseline baseline.json", &[]);
+    // allow in green, unusual in red (crossterm's 256-colour codes for them).
+    assert!(coloured.contains("\u{1b}[38;5;10m"), "{coloured:?}");
+    assert!(coloured.contains("\u{1b}[38;5;9m"), "{coloured:?}");
+    assert!(coloured.contains("unusual"), "{coloured}");
+    let plain = on_a_terminal(
+        corpus,
+        "allowlist --baseline baseline.json",
+        &[("NO_COLOR", "1")],
+    );
+    assert!(!plain.contains("\u{1b}[3"), "{plain:?}");
+    // Not a terminal: never coloured.
+    let piped = trailtune()
+        .current_dir(corpus)
+        .args(["allowlist", "--baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'));
+}
