@@ -437,8 +437,9 @@ pub struct RunArgs {
     pub output: TuneOutputArgs,
 
     /// Also save the baseline learned from the logs (the same file as `profile --save`): the
-    /// state `rebaseline --state` goes on from.
-    #[arg(long, value_name = "FILE")]
+    /// state `rebaseline --state` goes on from. Written once the rule is tuned (a run that fails
+    /// writes nothing); not with --check, which writes nothing.
+    #[arg(long, value_name = "FILE", conflicts_with = "check")]
     pub save: Option<PathBuf>,
 
     /// A GeoIP database (.mmdb, repeatable): MaxMind GeoIP2/GeoLite2 City, Country, ASN or ISP,

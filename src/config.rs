@@ -450,6 +450,17 @@ impl TryFrom<cli::DetectArgs> for Detect {
 impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
     type Error = ConfigError;
     fn try_from(args: cli::RunArgs) -> Result<Self, ConfigError> {
+        // The saved baseline must not land on the rule read, nor on a file the run writes.
+        distinct_files(&[
+            ("--save", args.save.as_deref()),
+            ("--rule", args.rule.as_deref()),
+            ("-o", args.output.out.as_deref()),
+            ("--emit-filter", args.output.emit_filter.as_deref()),
+            (
+                "--emit-placeholder",
+                args.output.emit_placeholder.as_deref(),
+            ),
+        ])?;
         Ok(crate::pipeline::RunConfig {
             policy: policy(&args.policy)?,
             tune: tune(args.rule, args.output, args.policy.force)?,

@@ -93,6 +93,8 @@ pub fn run(
     if cfg.input.reads_stdin() {
         return Err(RunError::Stdin);
     }
+    // The rule first: a rule that cannot be read stops the run before the logs are.
+    let rule = Rule::read(&cfg.tune.rule)?;
     // 1. Learn.
     let learned = crate::baseline::learn(
         &BaselineSource::Logs {
@@ -102,10 +104,6 @@ pub fn run(
         progress,
     )?;
     steps.learned(&learned)?;
-    if let Some(path) = &cfg.save {
-        learned.baseline.save(path)?;
-        steps.saved(path, &learned)?;
-    }
     let base = &learned.baseline;
 
     // 2. Decide.
@@ -114,8 +112,12 @@ pub fn run(
     tune::ensure_history(&decided, cfg.policy.min_history_days, cfg.tune.force)?;
 
     // 3. Tune.
-    let rule = Rule::read(&cfg.tune.rule)?;
     let tuned = tune::prepare(&rule, base, &decided, &cfg.tune)?;
+    // Every check has passed: the baseline is saved, then the rule written.
+    if let Some(path) = &cfg.save {
+        base.save(path)?;
+        steps.saved(path, &learned)?;
+    }
     tune::write(&rule, &tuned, &decided, &cfg.tune)?;
     let written = cfg.tune.target_path().filter(|_| !cfg.tune.check);
     steps.tuned(&rule, &tuned, written)?;

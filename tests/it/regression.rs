@@ -2438,3 +2438,87 @@ fn a_rule_comparing_two_fields_reads_both() {
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.contains("\"eventID\":\"hit\""), "{stdout}");
 }
+
+#[test]
+fn run_save_never_lands_on_the_rule_and_writes_nothing_when_the_run_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("r.yml");
+    let seed_text = std::fs::read_to_string(seed()).unwrap();
+    std::fs::write(&rule, &seed_text).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        trailtune()
+            .args(["run", "--no-progress", "--force"])
+            .args(args)
+            .arg(good_logs())
+            .output()
+            .unwrap()
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    // --save on the rule read, on -o, on an emitted filter: refused before anything is read.
+    for extra in [
+        vec![
+            os("--rule"),
+            rule.clone().into(),
+            os("--save"),
+            rule.clone().into(),
+            os("--in-place"),
+        ],
+        vec![
+            os("--rule"),
+            rule.clone().into(),
+            os("--save"),
+            dir.path().join("o.yml").into(),
+            os("-o"),
+            dir.path().join("o.yml").into(),
+        ],
+        vec![
+            os("--save"),
+            dir.path().join("f.yml").into(),
+            os("--emit-filter"),
+            dir.path().join("f.yml").into(),
+            os("-o"),
+            dir.path().join("t.yml").into(),
+        ],
+    ] {
+        let args: Vec<&std::ffi::OsStr> = extra.iter().map(|a| a.as_os_str()).collect();
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("name the same file"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&rule).unwrap(),
+        seed_text,
+        "the rule is intact"
+    );
+    // --check writes nothing: --save is refused with it.
+    let state = dir.path().join("state.json");
+    let out = run(&[
+        os("--check").as_os_str(),
+        os("--save").as_os_str(),
+        state.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!state.exists());
+    // A rule that cannot be read stops the run before the logs are read or the state written.
+    let out = run(&[
+        os("--rule").as_os_str(),
+        dir.path().join("missing.yml").as_os_str(),
+        os("--save").as_os_str(),
+        state.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!state.exists());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).is_empty(),
+        "no step was printed"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the rule is there"
+    );
+}
