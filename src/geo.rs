@@ -6,8 +6,9 @@
 //! and the service names CloudTrail writes where an AWS service made the call) are classified
 //! without a lookup. It knows nothing of hits, rules or printing.
 
+use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use maxminddb::Reader;
@@ -22,11 +23,21 @@ pub enum CallerKind {
     /// RFC 1918, CGNAT (100.64.0.0/10), link-local, loopback, unspecified, IPv6 ULA
     /// (fc00::/7) and link-local: a VPC endpoint or an on-premises network, never looked up.
     Private,
-    /// Not an address: an AWS service acting for the caller (`ec2.amazonaws.com`,
-    /// `AWS Internal`). Never looked up.
+    /// An AWS service acting for the caller: `ec2.amazonaws.com` (any `*.amazonaws.com` or
+    /// `*.amazonaws.com.cn` name) or `AWS Internal`. Never looked up.
     AwsService,
+    /// A special-purpose address that is not a caller's own: documentation and benchmarking
+    /// ranges, multicast, broadcast, reserved (240.0.0.0/4), IPv6 documentation and site-local.
+    /// Never looked up.
+    Reserved,
     /// A public address no database holds.
     NotFound,
+    /// Every database that could answer failed (a damaged file; counted on stderr).
+    LookupError,
+    /// No `sourceIPAddress` (absent, null or empty).
+    Missing,
+    /// Neither an address nor an AWS service name (a forged or damaged value).
+    Invalid,
 }
 
 impl CallerKind {
@@ -35,7 +46,11 @@ impl CallerKind {
             CallerKind::Public => "public",
             CallerKind::Private => "private",
             CallerKind::AwsService => "aws_service",
+            CallerKind::Reserved => "reserved",
             CallerKind::NotFound => "not_found",
+            CallerKind::LookupError => "lookup_error",
+            CallerKind::Missing => "missing",
+            CallerKind::Invalid => "invalid",
         }
     }
 }
@@ -99,11 +114,52 @@ impl DbKind {
 pub enum GeoError {
     #[error("{}: not a readable MaxMind DB file: {reason}", path.display())]
     Unreadable { path: PathBuf, reason: String },
+    #[error("{}: not a regular file (a GeoIP database is a .mmdb file)", path.display())]
+    NotAFile { path: PathBuf },
+    #[error(
+        "{}: {size} bytes, larger than any GeoIP database ({MAX_DB_BYTES} bytes at most): not read",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     #[error(
         "{}: database type `{kind}` is not one trailtune reads (MaxMind GeoIP2/GeoLite2 City, Country, ASN or ISP; IPinfo country and ASN)",
         path.display()
     )]
     UnknownKind { path: PathBuf, kind: String },
+}
+
+/// The largest database read (each is held in memory whole; GeoIP2 City is about 130 MB).
+pub const MAX_DB_BYTES: u64 = 2 << 30;
+
+/// A database file's bytes: a regular file of at most [`MAX_DB_BYTES`].
+fn read_db(path: &Path) -> Result<Vec<u8>, GeoError> {
+    let unreadable = |e: std::io::Error| GeoError::Unreadable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(GeoError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if meta.len() > MAX_DB_BYTES {
+        return Err(GeoError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+        });
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_DB_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_DB_BYTES {
+        return Err(GeoError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+        });
+    }
+    Ok(bytes)
 }
 
 struct Db {
@@ -236,7 +292,7 @@ impl Geo {
     pub fn open(paths: &[PathBuf]) -> Result<Geo, GeoError> {
         let mut dbs = Vec::new();
         for path in paths {
-            let reader = Reader::open_readfile(path).map_err(|e| GeoError::Unreadable {
+            let reader = Reader::from_source(read_db(path)?).map_err(|e| GeoError::Unreadable {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
@@ -301,8 +357,14 @@ impl Geo {
             }
         };
         let mut found = Found::default();
+        let mut failed = false;
         for db in &self.dbs {
+            // An IPv4-only database has no answer for an IPv6 address: not a failure.
+            if addr.is_ipv6() && db.reader.metadata().ip_version == 4 {
+                continue;
+            }
             if let Err(e) = lookup(db, addr, &mut found) {
+                failed = true;
                 let mut errors = self
                     .errors
                     .lock()
@@ -313,10 +375,10 @@ impl Geo {
                     .get_or_insert_with(|| format!("{}: {e}", db.path.display()));
             }
         }
-        let kind = if found.any() {
-            CallerKind::Public
-        } else {
-            CallerKind::NotFound
+        let kind = match (found.any(), failed) {
+            (true, _) => CallerKind::Public,
+            (false, true) => CallerKind::LookupError,
+            (false, false) => CallerKind::NotFound,
         };
         Caller {
             ip,
@@ -364,24 +426,67 @@ fn lookup(db: &Db, addr: IpAddr, found: &mut Found) -> Result<(), maxminddb::Max
 
 /// The address to look up, or why there is none to look up.
 fn classify(source_ip: &str) -> Result<IpAddr, CallerKind> {
-    let Ok(addr) = source_ip.trim().parse::<IpAddr>() else {
-        // CloudTrail writes a service's name (`ec2.amazonaws.com`, `AWS Internal`) when a
-        // service made the call for the principal. Anything else that is not an address (an
-        // empty field) is not looked up either.
-        return Err(CallerKind::AwsService);
-    };
-    let private = match addr {
-        IpAddr::V4(v4) => private_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => private_v4(v4),
-            None => private_v6(v6),
-        },
-    };
-    if private {
-        Err(CallerKind::Private)
-    } else {
-        Ok(addr)
+    let text = source_ip.trim();
+    if text.is_empty() {
+        return Err(CallerKind::Missing);
     }
+    // A zone (`fe80::1%eth0`) only ever follows a link-local address.
+    let address = text.split_once('%').map_or(text, |(a, _)| a);
+    let Ok(addr) = address.parse::<IpAddr>() else {
+        // CloudTrail writes a service's name when a service made the call for the principal.
+        let lower = text.to_ascii_lowercase();
+        let service = lower == "aws internal"
+            || [".amazonaws.com", ".amazonaws.com.cn"]
+                .iter()
+                .any(|suffix| lower.strip_suffix(suffix).is_some_and(is_host_label));
+        return Err(if service {
+            CallerKind::AwsService
+        } else {
+            CallerKind::Invalid
+        });
+    };
+    // `::ffff:81.2.69.142` is 81.2.69.142, looked up and classified as such.
+    let addr = addr.to_canonical();
+    let kind = match addr {
+        IpAddr::V4(v4) if private_v4(v4) => Some(CallerKind::Private),
+        IpAddr::V4(v4) if reserved_v4(v4) => Some(CallerKind::Reserved),
+        IpAddr::V6(v6) if private_v6(v6) => Some(CallerKind::Private),
+        IpAddr::V6(v6) if reserved_v6(v6) => Some(CallerKind::Reserved),
+        _ => None,
+    };
+    kind.map_or(Ok(addr), Err)
+}
+
+/// `ec2`, `bedrock-runtime`, `s3.eu-west-1`: what comes before `.amazonaws.com` in a service
+/// name (letters, digits, `-` and `.`, nothing else).
+fn is_host_label(prefix: &str) -> bool {
+    !prefix.is_empty()
+        && !prefix.starts_with('.')
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+fn reserved_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    ip.is_multicast()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        // Benchmarking, RFC 2544.
+        || (a == 198 && (18..20).contains(&b))
+        // Reserved, 240.0.0.0/4.
+        || a >= 240
+        // IETF protocol assignments, 192.0.0.0/24.
+        || (a == 192 && b == 0 && c == 0)
+}
+
+fn reserved_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    ip.is_multicast()
+        // Documentation, 2001:db8::/32.
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        // Site-local (deprecated), fec0::/10.
+        || (first & 0xffc0) == 0xfec0
 }
 
 fn private_v4(ip: Ipv4Addr) -> bool {
@@ -410,7 +515,11 @@ pub fn country_label(c: &Caller) -> &str {
         CallerKind::Public => c.country.as_deref().unwrap_or("(no country)"),
         CallerKind::Private => "(private address)",
         CallerKind::AwsService => "(AWS service)",
+        CallerKind::Reserved => "(reserved address)",
         CallerKind::NotFound => "(not in the databases)",
+        CallerKind::LookupError => "(lookup failed)",
+        CallerKind::Missing => "(no address)",
+        CallerKind::Invalid => "(not an address)",
     }
 }
 
@@ -419,7 +528,11 @@ pub fn summary(c: &Caller) -> String {
     match c.kind {
         CallerKind::Private => "private address".to_string(),
         CallerKind::AwsService => "AWS service".to_string(),
+        CallerKind::Reserved => "reserved address".to_string(),
         CallerKind::NotFound => "not in the databases".to_string(),
+        CallerKind::LookupError => "lookup failed".to_string(),
+        CallerKind::Missing => "no address".to_string(),
+        CallerKind::Invalid => "not an address".to_string(),
         CallerKind::Public => {
             let place: Vec<&str> = [c.country.as_deref(), c.city.as_deref()]
                 .into_iter()
@@ -443,8 +556,6 @@ pub fn summary(c: &Caller) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     fn testdata(name: &str) -> PathBuf {
@@ -470,9 +581,30 @@ mod tests {
             ("fd12:3456::1", CallerKind::Private),
             ("fe80::1", CallerKind::Private),
             ("::ffff:10.0.0.1", CallerKind::Private),
+            ("fe80::1%eth0", CallerKind::Private),
             ("ec2.amazonaws.com", CallerKind::AwsService),
+            ("s3.eu-west-1.amazonaws.com", CallerKind::AwsService),
+            ("bedrock-runtime.amazonaws.com.cn", CallerKind::AwsService),
             ("AWS Internal", CallerKind::AwsService),
-            ("", CallerKind::AwsService),
+            ("", CallerKind::Missing),
+            ("  ", CallerKind::Missing),
+            (".amazonaws.com", CallerKind::Invalid),
+            ("evil.amazonaws.com.attacker.net", CallerKind::Invalid),
+            ("x y.amazonaws.com", CallerKind::Invalid),
+            ("1234", CallerKind::Invalid),
+            ("81.2.69.142:443", CallerKind::Invalid),
+            ("\u{1b}[31m", CallerKind::Invalid),
+            ("８１.２.６９.１４２", CallerKind::Invalid),
+            ("192.0.2.1", CallerKind::Reserved),
+            ("198.51.100.7", CallerKind::Reserved),
+            ("203.0.113.9", CallerKind::Reserved),
+            ("198.18.0.1", CallerKind::Reserved),
+            ("224.0.0.1", CallerKind::Reserved),
+            ("255.255.255.255", CallerKind::Reserved),
+            ("240.0.0.1", CallerKind::Reserved),
+            ("2001:db8::1", CallerKind::Reserved),
+            ("fec0::1", CallerKind::Reserved),
+            ("ff02::1", CallerKind::Reserved),
         ] {
             assert_eq!(classify(ip), Err(kind), "{ip}");
         }
@@ -487,6 +619,11 @@ mod tests {
         ] {
             assert!(classify(ip).is_ok(), "{ip}");
         }
+        // A v4-mapped address is the IPv4 address, for the lookup too.
+        assert_eq!(
+            classify("::ffff:81.2.69.142"),
+            Ok("81.2.69.142".parse().unwrap())
+        );
     }
 
     #[test]
@@ -578,7 +715,7 @@ mod tests {
         let good = std::fs::read(testdata("GeoLite2-City-Test.mmdb")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("damaged.mmdb");
-        let (mut opened, mut failed_lookups) = (0, 0);
+        let (mut opened, mut failed_lookups, mut lookup_error_kinds) = (0, 0, 0);
         for at in (0..good.len()).step_by(37) {
             let mut bytes = good.clone();
             bytes[at] ^= 0xa5;
@@ -594,16 +731,49 @@ mod tests {
                 "175.16.199.1",
             ] {
                 let c = geo.caller(ip);
-                assert!(matches!(c.kind, CallerKind::Public | CallerKind::NotFound));
+                assert!(matches!(
+                    c.kind,
+                    CallerKind::Public | CallerKind::NotFound | CallerKind::LookupError
+                ));
+                lookup_error_kinds += u32::from(c.kind == CallerKind::LookupError);
             }
             let errors = geo.errors();
             assert_eq!(errors.count > 0, errors.first.is_some());
             failed_lookups += errors.count;
         }
         assert!(
-            opened > 100 && failed_lookups > 0,
-            "{opened} {failed_lookups}"
+            opened > 100 && failed_lookups > 0 && lookup_error_kinds > 0,
+            "{opened} {failed_lookups} {lookup_error_kinds}"
         );
+    }
+
+    #[test]
+    fn an_ipv4_only_database_has_no_answer_for_ipv6_and_that_is_no_failure() {
+        let geo = Geo::open(&[testdata("ipinfo-v4-only-test.mmdb")]).unwrap();
+        assert_eq!(geo.caller("81.2.69.142").country.as_deref(), Some("GB"));
+        assert_eq!(
+            geo.caller("::ffff:81.2.69.142").country.as_deref(),
+            Some("GB")
+        );
+        assert_eq!(geo.caller("2001:218::1").kind, CallerKind::NotFound);
+        assert_eq!(geo.errors(), LookupErrors::default());
+    }
+
+    #[test]
+    fn only_regular_files_of_a_bounded_size_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [dir.path().to_path_buf(), PathBuf::from("/dev/zero")] {
+            let err = Geo::open(std::slice::from_ref(&path)).unwrap_err();
+            assert!(matches!(err, GeoError::NotAFile { .. }), "{err}");
+        }
+        // A sparse file past the limit is refused by its size, never read.
+        let big = dir.path().join("big.mmdb");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_DB_BYTES + 1)
+            .unwrap();
+        let err = Geo::open(std::slice::from_ref(&big)).unwrap_err();
+        assert!(matches!(err, GeoError::TooLarge { .. }), "{err}");
     }
 
     #[test]

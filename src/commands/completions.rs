@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::CompletionsArgs;
 use crate::exit::Status;
@@ -11,7 +11,8 @@ use crate::report;
 
 pub fn run(args: CompletionsArgs) -> Result<Status> {
     let mut out = std::io::stdout().lock();
-    report::manual::completions(&mut out, args.shell)?;
-    out.flush()?;
+    report::manual::completions(&mut out, args.shell)
+        .and_then(|()| out.flush())
+        .context("writing the completion script to standard output")?;
     Ok(Status::Clean)
 }

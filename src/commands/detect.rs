@@ -87,11 +87,11 @@ pub fn run(args: DetectArgs) -> Result<Status> {
         }
     }
     let any = outcome.hits.any();
-    let databases = geo.as_ref().map(Geo::databases);
-    // Callers are located as the hits come out, in order.
+    // Callers are located as the hits come out, in order (not for a summary, which shows none).
+    let locate = geo.as_ref().filter(|_| !cfg.summary);
     let mut hits = outcome.hits.by_ref().map(|hit| {
         hit.map(|mut d| {
-            d.caller = geo.as_ref().map(|g| g.caller(&d.source_ip));
+            d.caller = locate.map(|g| g.caller(&d.source_ip));
             d
         })
     });
@@ -104,7 +104,7 @@ pub fn run(args: DetectArgs) -> Result<Status> {
             rules: loaded.rules.rules(),
             events: outcome.stats.events,
             files: outcome.stats.files,
-            geo: databases.as_deref(),
+            geo: geo.as_ref(),
             limit: cfg.limit,
             summary_only: cfg.summary,
         },

@@ -28,7 +28,8 @@ pub fn run(args: ManArgs) -> Result<Status> {
         );
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(&page)?;
-    out.flush()?;
+    out.write_all(&page)
+        .and_then(|()| out.flush())
+        .context("writing the man page to standard output")?;
     Ok(Status::Clean)
 }

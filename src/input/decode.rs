@@ -11,6 +11,7 @@
 //! Damage never loses good data: records before a truncation or a corrupt gzip tail are
 //! delivered, then the damage is reported as a [`Problem`].
 
+use crate::text::plural;
 use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
@@ -167,9 +168,10 @@ impl Sink<'_> {
             && squeezed_len(json.get().as_bytes()) > self.max_record
         {
             let detail = format!(
-                "a record of {} bytes, larger than {} bytes (--max-record-bytes)",
+                "a record of {} bytes, larger than {} {} (--max-record-bytes)",
                 squeezed_len(json.get().as_bytes()),
-                self.max_record
+                self.max_record,
+                plural(self.max_record, "byte", "bytes")
             );
             self.problem(ProblemKind::BadRecord, detail);
             return;
@@ -535,17 +537,25 @@ impl Track<'_> {
         let max_line = self.limits.max_line_bytes;
         let what = if self.spaces > max_line {
             Some(format!(
-                "a run of more than {max_line} bytes of whitespace (--max-line-bytes)"
+                "a run of more than {max_line} {} of whitespace (--max-line-bytes)",
+                plural(max_line, "byte", "bytes")
             ))
         } else if unit > max_line {
             Some(format!(
-                "a line longer than {max_line} bytes (--max-line-bytes)"
+                "a line longer than {max_line} {} (--max-line-bytes)",
+                plural(max_line, "byte", "bytes")
             ))
         } else {
             let base = self.record_base.map_or(usize::MAX, Cell::get);
             let max = self.limits.max_record_bytes;
-            (self.depth > base && base < DEPTHS && self.offset - self.entered[base] > max)
-                .then(|| format!("a record larger than {max} bytes (--max-record-bytes)"))
+            (self.depth > base && base < DEPTHS && self.offset - self.entered[base] > max).then(
+                || {
+                    format!(
+                        "a record larger than {max} {} (--max-record-bytes)",
+                        plural(max, "byte", "bytes")
+                    )
+                },
+            )
         };
         if let Some(what) = what {
             self.capped = Some(format!("at byte {}: {what}", self.offset));
@@ -1052,8 +1062,9 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
             if size > self.sink.max_record {
                 self.sink.outcome.records += 1;
                 let detail = format!(
-                    "a record of more than {} bytes (--max-record-bytes)",
-                    self.sink.max_record
+                    "a record of more than {} {} (--max-record-bytes)",
+                    self.sink.max_record,
+                    plural(self.sink.max_record, "byte", "bytes")
                 );
                 self.sink.problem(ProblemKind::BadRecord, detail);
             } else {

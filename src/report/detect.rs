@@ -29,7 +29,7 @@ pub struct DetectReport<'a> {
     pub files: usize,
     /// The GeoIP databases the callers were located with (`None`: no `--geoip`, and the
     /// output is as without the option).
-    pub geo: Option<&'a [crate::geo::DbInfo]>,
+    pub geo: Option<&'a crate::geo::Geo>,
     /// How many hits the table lists (`--limit`).
     pub limit: usize,
     /// Only the hits per rule and region (`--summary`).
@@ -298,11 +298,12 @@ fn rest_json(r: &DetectReport<'_>, summary: Summary) -> Value {
         "input": {"files": r.files, "events": r.events},
         "summary": summary_json(r, summary),
     });
-    if let (Some(dbs), Some(obj)) = (r.geo, rest.as_object_mut()) {
+    if let (Some(geo), Some(obj)) = (r.geo, rest.as_object_mut()) {
         obj.insert(
             "geoip".into(),
-            Value::Array(dbs.iter().map(db_json).collect()),
+            Value::Array(geo.databases().iter().map(db_json).collect()),
         );
+        obj.insert("geoip_lookup_errors".into(), json!(geo.errors().count));
     }
     rest
 }
@@ -330,7 +331,11 @@ fn write_json(out: &mut dyn Write, r: &DetectReport<'_>, hits: HitStream<'_>) ->
         write!(out, "\n  ")?;
     }
     write!(out, "]")?;
-    let rest = serde_json::to_string_pretty(&rest_json(r, summary))?;
+    let mut rest = rest_json(r, summary);
+    if let Some(obj) = rest.as_object_mut() {
+        obj.insert("hits_total".into(), json!(n));
+    }
+    let rest = serde_json::to_string_pretty(&rest)?;
     // `{\n  "input": ...}`: the other keys, after the hits.
     writeln!(out, ",\n{}", rest.strip_prefix("{\n").unwrap_or(&rest))?;
     Ok(n)
@@ -441,8 +446,9 @@ fn write_totals(out: &mut dyn Write, r: &DetectReport<'_>, n: u64) -> io::Result
         count(r.events, "event", "events"),
         count(r.files as u64, "file", "files")
     )?;
-    if let Some(dbs) = r.geo {
-        let named: Vec<String> = dbs
+    if let Some(geo) = r.geo {
+        let named: Vec<String> = geo
+            .databases()
             .iter()
             .map(|d| {
                 format!(

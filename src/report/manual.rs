@@ -12,8 +12,17 @@ use crate::cli::Cli;
 /// The completion script for `shell`.
 pub fn completions(out: &mut dyn Write, shell: clap_complete::Shell) -> io::Result<()> {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "trailtune", out);
-    Ok(())
+    // Generated in memory: the generator panics on a failed write (`> /dev/full`).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "trailtune", &mut script);
+    out.write_all(&script)
+}
+
+/// The command line as its pages describe it: `trailtune help` is `--help`, not a page.
+fn documented() -> clap::Command {
+    let mut root = Cli::command().disable_help_subcommand(true);
+    root.build();
+    root
 }
 
 fn render(cmd: clap::Command) -> io::Result<Vec<u8>> {
@@ -25,8 +34,7 @@ fn render(cmd: clap::Command) -> io::Result<Vec<u8>> {
 /// The man page of trailtune (`None`) or of one of its commands; `None` for a command that
 /// does not exist.
 pub fn page(command: Option<&str>) -> io::Result<Option<Vec<u8>>> {
-    let mut root = Cli::command();
-    root.build();
+    let root = documented();
     match command {
         None => render(root).map(Some),
         Some(name) => match root.find_subcommand(name) {
@@ -47,10 +55,9 @@ fn named(sub: &clap::Command) -> clap::Command {
 
 /// Every page: `trailtune.1`, then `trailtune-<command>.1` for each command.
 pub fn pages() -> io::Result<Vec<(String, Vec<u8>)>> {
-    let mut root = Cli::command();
-    root.build();
+    let root = documented();
     let mut pages = vec![("trailtune.1".to_string(), render(root.clone())?)];
-    for sub in root.get_subcommands().filter(|s| s.get_name() != "help") {
+    for sub in root.get_subcommands() {
         let sub = named(sub);
         pages.push((format!("{}.1", sub.get_name()), render(sub)?));
     }

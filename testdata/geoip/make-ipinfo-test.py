@@ -32,3 +32,10 @@ lite.insert_network(IPSet(["175.16.199.0/24"]), {
     "country_code": "CN", "country": "China", "continent_code": "AS", "continent": "Asia",
     "asn": "AS4837", "as_name": "CHINA UNICOM China169 Backbone", "as_domain": "chinaunicom.cn"})
 lite.to_db_file(os.path.join(HERE, "ipinfo-lite-test.mmdb"))
+
+# An IPv4-only file (ip_version 4): an IPv6 caller is simply not in it.
+v4 = MMDBWriter(ip_version=4, database_type="ipinfo standard_country_asn.mmdb",
+                description="trailtune test data, IPv4 only")
+v4.insert_network(IPSet(["81.2.69.0/24"]), {"country": "GB", "asn": "AS20712",
+                                            "as_name": "Andrews & Arnold Ltd"})
+v4.to_db_file(os.path.join(HERE, "ipinfo-v4-only-test.mmdb"))

@@ -252,3 +252,136 @@ fn the_backtest_counts_alerts_by_caller_country() {
         "{backtest}"
     );
 }
+
+#[test]
+fn a_damaged_database_says_which_lookups_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(testdata("geoip/GeoLite2-City-Test.mmdb")).unwrap();
+    // The first byte of the search tree: every lookup of a public address fails.
+    bytes[0] ^= 0xa5;
+    let damaged = dir.path().join("damaged.mmdb");
+    std::fs::write(&damaged, bytes).unwrap();
+    let rule = dir.path().join("r.yml");
+    std::fs::write(&rule, RULE).unwrap();
+    let run = |format: &str| {
+        trailtune()
+            .args(["detect", "--no-progress", "--format", format, "--rule"])
+            .arg(&rule)
+            .arg(testdata("geoip/events.ndjson"))
+            .arg("--geoip")
+            .arg(&damaged)
+            .output()
+            .unwrap()
+    };
+    let out = run("ndjson");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "hits, and something could not be read"
+    );
+    let kinds: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["source"]["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "lookup_error",
+            "private",
+            "aws_service",
+            "lookup_error",
+            "lookup_error",
+            "lookup_error",
+            "private",
+            "aws_service"
+        ]
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("4 GeoIP lookups failed"), "{err}");
+    let doc: Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    assert_eq!(doc["geoip_lookup_errors"], 4);
+    assert_eq!(doc["hits_total"], 8);
+}
+
+#[test]
+fn values_that_are_no_address_are_said_to_be_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("e.ndjson");
+    let event = |id: &str, ip: Value| {
+        let mut e = json!({"eventName": "ListBuckets", "eventTime": "2025-03-01T00:00:00Z", "awsRegion": "ap-east-1", "eventID": id});
+        if !ip.is_null() || id == "null" {
+            e["sourceIPAddress"] = ip;
+        }
+        e.to_string()
+    };
+    let lines = [
+        event("absent", Value::Null),
+        event("null", Value::Null),
+        event("empty", json!("")),
+        event("number", json!(1234)),
+        event("doc", json!("198.51.100.7")),
+        event("lookalike", json!("evil.amazonaws.com.attacker.net")),
+        event("service", json!("cloudtrail.amazonaws.com")),
+        event("mapped", json!("::ffff:81.2.69.142")),
+    ];
+    std::fs::write(&events, lines.join("\n")).unwrap();
+    let rule = dir.path().join("r.yml");
+    std::fs::write(&rule, RULE).unwrap();
+    let mut cmd = trailtune();
+    cmd.args(["detect", "--no-progress", "--format", "ndjson", "--rule"])
+        .arg(&rule)
+        .arg(&events);
+    for db in MAXMIND {
+        cmd.arg("--geoip").arg(testdata(&format!("geoip/{db}")));
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kinds: std::collections::BTreeMap<String, (String, Value)> =
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (
+                    v["eventID"].as_str().unwrap().to_string(),
+                    (
+                        v["source"]["kind"].as_str().unwrap().to_string(),
+                        v["source"]["country"].clone(),
+                    ),
+                )
+            })
+            .collect();
+    let kind = |id: &str| kinds[id].0.as_str();
+    assert_eq!(
+        [
+            kind("absent"),
+            kind("null"),
+            kind("empty"),
+            kind("number"),
+            kind("doc"),
+            kind("lookalike"),
+            kind("service"),
+            kind("mapped")
+        ],
+        [
+            "missing",
+            "missing",
+            "missing",
+            "invalid",
+            "reserved",
+            "invalid",
+            "aws_service",
+            "public"
+        ]
+    );
+    assert_eq!(kinds["mapped"].1, json!("GB"));
+}

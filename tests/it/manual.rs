@@ -95,9 +95,30 @@ fn man_pages_document_every_command_and_option() {
         detect
     );
 
-    let out = trailtune().args(["man", "nope"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no command `nope`"));
+    for name in ["nope", "help"] {
+        let out = trailtune().args(["man", name]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("no command `{name}`")));
+    }
+    assert!(!main.contains("trailtune\\-help"), "no page for `help`");
+    // A full disk is an error said in words, never a panic.
+    for args in [&["completions", "bash"][..], &["man"][..]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailtune"))
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("standard output") && !err.contains("panicked"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
