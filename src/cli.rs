@@ -97,6 +97,16 @@ pub enum Format {
     Csv,
 }
 
+/// Output format of `run`: its steps are reports of several kinds, so no single CSV fits them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RunFormat {
+    /// Each step as it is done, for people.
+    #[default]
+    Table,
+    /// One JSON document once the run is over.
+    Json,
+}
+
 /// Where the logs come from and how they are read (shared by every command that reads logs).
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
@@ -435,6 +445,11 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub output: TuneOutputArgs,
+
+    /// Output format: the steps as tables, or one JSON document (the profile, the allowlist,
+    /// the tuned rule with its diff, the backtest).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: RunFormat,
 
     /// Also save the baseline learned from the logs (the same file as `profile --save`): the
     /// state `rebaseline --state` goes on from. Written once the rule is tuned (a run that fails

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunFormat};
 use crate::exit::Status;
 use crate::geo::Geo;
 use crate::pipeline::{self, RunConfig};
@@ -13,10 +13,16 @@ use crate::report;
 use crate::tune::Target;
 
 pub fn run(args: RunArgs) -> Result<Status> {
+    let format = args.format;
     let cfg = RunConfig::try_from(args)?;
     let print_rule = cfg.tune.target == Target::Stdout && !cfg.tune.check;
     let mut printer = report::run::Printer::new(std::io::stdout().lock(), false, print_rule);
     printer.check = cfg.tune.check;
+    let mut json = report::run::JsonRun::new(std::io::stdout().lock());
+    let steps: &mut dyn pipeline::Steps = match format {
+        RunFormat::Table => &mut printer,
+        RunFormat::Json => &mut json,
+    };
     // A database that cannot be read stops the run before any log is.
     let geo = if cfg.geoip.is_empty() {
         None
@@ -24,7 +30,7 @@ pub fn run(args: RunArgs) -> Result<Status> {
         Some(Geo::open(&cfg.geoip)?)
     };
     let bar = report::progress::Bar::new(0, cfg.input.progress);
-    let outcome = pipeline::run(&cfg, geo.as_ref(), &mut printer, &bar).map_err(|e| match e {
+    let outcome = pipeline::run(&cfg, geo.as_ref(), steps, &bar).map_err(|e| match e {
         pipeline::RunError::Learn(e) => report::problems::before_error(e).into(),
         other => other,
     })?;

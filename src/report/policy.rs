@@ -96,21 +96,26 @@ fn region_json(d: &RegionDecision) -> serde_json::Result<serde_json::Value> {
     Ok(value)
 }
 
+/// The `--format json` document of the allowlist.
+pub fn to_json(policy: &RegionPolicy) -> io::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(policy).map_err(io::Error::other)?;
+    value["regions"] = policy
+        .regions
+        .iter()
+        .map(region_json)
+        .collect::<serde_json::Result<Vec<_>>>()?
+        .into();
+    value["allowlist"] = serde_json::json!(policy.allowlist());
+    value["unusual"] = serde_json::json!(policy.unusual_catalogue_regions());
+    value["quarantined"] = serde_json::json!(policy.quarantined());
+    Ok(value)
+}
+
 pub fn write(out: &mut dyn Write, output: Output, policy: &RegionPolicy) -> io::Result<()> {
     match output.format {
         Format::Table => write_table(out, policy),
         Format::Json => {
-            let mut value = serde_json::to_value(policy).map_err(io::Error::other)?;
-            value["regions"] = policy
-                .regions
-                .iter()
-                .map(region_json)
-                .collect::<serde_json::Result<Vec<_>>>()?
-                .into();
-            value["allowlist"] = serde_json::json!(policy.allowlist());
-            value["unusual"] = serde_json::json!(policy.unusual_catalogue_regions());
-            value["quarantined"] = serde_json::json!(policy.quarantined());
-            serde_json::to_writer_pretty(&mut *out, &value)?;
+            serde_json::to_writer_pretty(&mut *out, &to_json(policy)?)?;
             writeln!(out)
         }
         Format::Ndjson => {

@@ -4,6 +4,8 @@
 //! corpus's ground truth.
 
 use std::io::{self, Write};
+
+use serde_json::json;
 use std::path::Path;
 
 use crate::baseline::{self, Learned, cols};
@@ -136,6 +138,96 @@ impl<W: Write> Steps for Printer<W> {
             )?;
             write!(self.out, "{}", text::escape_lines(&rule))?;
         }
+        self.out.flush()
+    }
+}
+
+/// `run --format json`: every step gathered into one JSON document, written when the run ends
+/// (the problems met while reading still go to stderr as they come).
+pub struct JsonRun<W: Write> {
+    out: W,
+    doc: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<W: Write> JsonRun<W> {
+    pub fn new(out: W) -> JsonRun<W> {
+        JsonRun {
+            out,
+            doc: serde_json::Map::new(),
+        }
+    }
+}
+
+impl<W: Write> Steps for JsonRun<W> {
+    fn learned(&mut self, learned: &Learned) -> io::Result<()> {
+        let base = &learned.baseline;
+        let rows = baseline::frame(&base.aggregates)
+            .and_then(|df| baseline::profile(&df, cols::REGION))
+            .map_err(io::Error::other)?;
+        self.doc.insert(
+            "profile".into(),
+            report::profile::to_json(&report::profile::ProfileReport {
+                by: "region",
+                window: base.window,
+                input: base.input,
+                rows: &rows,
+            }),
+        );
+        report::problems::learned(&mut io::stderr().lock(), learned)
+    }
+
+    fn saved(&mut self, path: &Path, _learned: &Learned) -> io::Result<()> {
+        self.doc
+            .insert("baseline_saved".into(), json!(path.display().to_string()));
+        Ok(())
+    }
+
+    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
+        self.doc
+            .insert("allowlist".into(), report::policy::to_json(policy)?);
+        Ok(())
+    }
+
+    fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
+        report::tune::warnings(&mut io::stderr().lock(), tuned)?;
+        self.doc.insert(
+            "tuned".into(),
+            json!({
+                "rule": rule.name,
+                "changed": tuned.changed,
+                "written": written.map(|p| p.display().to_string()),
+                "diff": rewrite::unified_diff(&rule.text, &tuned.text, &rule.name, "tuned"),
+                "text": tuned.text,
+            }),
+        );
+        Ok(())
+    }
+
+    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
+        let first: Vec<serde_json::Value> = tally
+            .first
+            .iter()
+            .map(|d| {
+                let mut hit = serde_json::to_value(report::detect::HitJson::new(rules, d))
+                    .unwrap_or_default();
+                hit["account"] = json!(d.account);
+                hit["principal"] = json!(d.principal);
+                hit
+            })
+            .collect();
+        let mut backtest = json!({
+            "alerts": tally.hits,
+            "by_region": tally.by_region,
+            "by_account": tally.by_account,
+            "by_principal": tally.by_principal,
+            "first": first,
+        });
+        if !tally.by_country.is_empty() {
+            backtest["by_caller_country"] = json!(tally.by_country);
+        }
+        self.doc.insert("backtest".into(), backtest);
+        serde_json::to_writer_pretty(&mut self.out, &self.doc)?;
+        writeln!(self.out)?;
         self.out.flush()
     }
 }

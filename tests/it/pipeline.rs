@@ -612,3 +612,61 @@ fn run_check_says_whether_the_rule_is_up_to_date_and_save_seeds_rebaseline() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn run_format_json_is_one_document_of_every_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trailtune()
+        .args(["run", "--no-progress", "--format", "json", "-o"])
+        .arg(dir.path().join("tuned.yml"))
+        .arg(logs())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["allowlist", "backtest", "profile", "tuned"]);
+    let n = corpus().truth.anomalies.len()
+        + corpus()
+            .truth
+            .decoys
+            .iter()
+            .filter(|d| d.kind == "near_miss")
+            .count();
+    assert_eq!(doc["backtest"]["alerts"], n as u64);
+    assert!(doc["backtest"]["first"][0]["principal"].is_string());
+    assert!(
+        doc["allowlist"]["allowlist"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
+    );
+    assert!(
+        doc["profile"]["rows"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "{}",
+        doc["profile"]
+    );
+    assert_eq!(doc["tuned"]["changed"], true);
+    assert_eq!(
+        doc["tuned"]["text"].as_str().unwrap(),
+        std::fs::read_to_string(dir.path().join("tuned.yml")).unwrap()
+    );
+    // Only table and json: run's steps have no single CSV shape.
+    let out = trailtune()
+        .args(["run", "--format", "csv"])
+        .arg(logs())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

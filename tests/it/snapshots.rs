@@ -221,6 +221,23 @@ fn run_stdout() {
     );
     assert_eq!(r.stderr, "");
     insta::assert_snapshot!("run_stdout", r.stdout);
+    let r = run(
+        1,
+        &[
+            "run",
+            "--no-progress",
+            "--date",
+            "2025-04-01",
+            "--format",
+            "json",
+            "-o",
+            "run-tuned-json.yml",
+            "AWSLogs",
+        ],
+    );
+    assert_eq!(r.stderr, "");
+    // The written path differs from the table run's; the rest is the same document.
+    insta::assert_snapshot!("run_json", r.stdout);
 }
 
 /// The state holds the first 20 days; the logs add the last 10: reclassified regions and first
