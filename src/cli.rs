@@ -159,6 +159,10 @@ pub enum GroupBy {
     Principal,
     Service,
     Day,
+    /// The callers' country (needs --geoip).
+    Country,
+    /// The callers' network, its AS number and organization (needs --geoip).
+    Asn,
 }
 
 #[derive(Debug, Args)]
@@ -169,9 +173,16 @@ pub struct ProfileArgs {
     #[command(flatten)]
     pub window: WindowArgs,
 
-    /// One row per region (default), account, principal, service or day.
+    /// One row per region (default), account, principal, service or day; or, with --geoip, per
+    /// country or network (AS) the calls came from.
     #[arg(long, value_enum, default_value_t)]
     pub by: GroupBy,
+
+    /// A GeoIP database (.mmdb, repeatable): MaxMind GeoIP2/GeoLite2 City, Country, ASN or ISP,
+    /// or IPinfo's country + ASN files, for --by country or asn. Offline: nothing is ever sent
+    /// anywhere. Caller geography is not saved in the baseline file.
+    #[arg(long, value_name = "FILE.mmdb")]
+    pub geoip: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

@@ -106,6 +106,8 @@ pub struct Profile {
     pub by: (&'static str, &'static str),
     pub output: Output,
     pub save: Option<PathBuf>,
+    /// GeoIP databases (for `--by country|asn`).
+    pub geoip: Vec<PathBuf>,
 }
 
 /// `allowlist`.
@@ -389,6 +391,13 @@ fn vars(vars: &[String]) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
 impl TryFrom<cli::ProfileArgs> for Profile {
     type Error = ConfigError;
     fn try_from(args: cli::ProfileArgs) -> Result<Self, ConfigError> {
+        if matches!(args.by, cli::GroupBy::Country | cli::GroupBy::Asn) && args.geoip.is_empty() {
+            return Err(ConfigError::Range {
+                flag: "--by",
+                value: format!("{:?}", args.by).to_lowercase(),
+                expected: "--geoip FILE.mmdb as well: where a caller is comes from a GeoIP database",
+            });
+        }
         Ok(Profile {
             window: window(&args.window)?,
             input: input(args.input),
@@ -398,9 +407,12 @@ impl TryFrom<cli::ProfileArgs> for Profile {
                 cli::GroupBy::Principal => (cols::PRINCIPAL, "principal"),
                 cli::GroupBy::Service => (cols::EVENT_SOURCE, "service"),
                 cli::GroupBy::Day => (cols::DAY, "day"),
+                cli::GroupBy::Country => (cols::COUNTRY, "country"),
+                cli::GroupBy::Asn => (cols::NETWORK, "network"),
             },
             output: output(args.format, args.csv_raw),
             save: args.save,
+            geoip: args.geoip,
         })
     }
 }

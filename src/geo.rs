@@ -523,6 +523,23 @@ pub fn country_label(c: &Caller) -> &str {
     }
 }
 
+/// The caller's network for counting: `AS1221 Telstra Pty Ltd`, or what the address is when the
+/// databases name no network.
+pub fn network_label(c: &Caller) -> String {
+    match (c.kind, c.asn, c.as_org.as_deref()) {
+        (CallerKind::Public, Some(n), Some(org)) => format!("AS{n} {org}"),
+        (CallerKind::Public, Some(n), None) => format!("AS{n}"),
+        (CallerKind::Public, None, Some(org)) => org.to_string(),
+        (CallerKind::Public, None, None) => "(no network)".to_string(),
+        _ => country_label(c).to_string(),
+    }
+}
+
+/// The country and network labels a profile counts a caller under.
+pub fn labels(c: &Caller) -> (String, String) {
+    (country_label(c).to_string(), network_label(c))
+}
+
 /// A short text of where a call came from, for a table cell: `GB London, AS1234 Org`.
 pub fn summary(c: &Caller) -> String {
     match c.kind {

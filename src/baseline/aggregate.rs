@@ -68,11 +68,17 @@ pub struct Row<'a> {
     pub events: u64,
 }
 
+/// A key with where its callers were (`--geoip`): the interned country and network labels.
+pub type CallerKey = (Key, u32, u32);
+
 /// Counts per key.
 #[derive(Debug, Default, Clone)]
 pub struct Aggregates {
     pub strings: Interner,
     pub counts: HashMap<Key, u64, Fast>,
+    /// The same counts split by the callers' country and network, kept only when GeoIP
+    /// databases were given (for `profile --by country|asn`; never saved in a baseline file).
+    pub callers: HashMap<CallerKey, u64, Fast>,
 }
 
 impl Aggregates {
@@ -80,12 +86,19 @@ impl Aggregates {
     /// Region codes are lower-cased (AWS writes them so; `US-WEST-2` from an edited log or
     /// result is the same region, and Sigma matches it case-insensitively).
     pub fn add(&mut self, row: &Row<'_>) -> Key {
+        let key = self.key_of(row);
+        *self.counts.entry(key).or_insert(0) += row.events;
+        key
+    }
+
+    /// The key of these values, its strings interned.
+    fn key_of(&mut self, row: &Row<'_>) -> Key {
         let region = if row.region.bytes().any(|b| b.is_ascii_uppercase()) {
             self.strings.intern(&row.region.to_ascii_lowercase())
         } else {
             self.strings.intern(row.region)
         };
-        let key = Key {
+        Key {
             day: row.day,
             account: self.strings.intern(row.account),
             region,
@@ -95,9 +108,65 @@ impl Aggregates {
             origin: row.origin,
             failed: row.failed,
             read_only: row.read_only,
-        };
-        *self.counts.entry(key).or_insert(0) += row.events;
-        key
+        }
+    }
+
+    /// Count `events` of `key` under the callers' country and network; returns that key.
+    pub fn add_caller(&mut self, key: Key, country: &str, network: &str, events: u64) -> CallerKey {
+        let caller = (
+            key,
+            self.strings.intern(country),
+            self.strings.intern(network),
+        );
+        *self.callers.entry(caller).or_insert(0) += events;
+        caller
+    }
+
+    /// Take one event back from a caller key (a duplicate delivery).
+    fn remove_one_caller(&mut self, key: &CallerKey) {
+        if let Some(n) = self.callers.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                self.callers.remove(key);
+            }
+        }
+    }
+
+    /// Every caller row, its country and network resolved.
+    pub fn caller_rows(&self) -> Vec<(Row<'_>, &str, &str)> {
+        let mut rows: Vec<(Row<'_>, &str, &str)> = self
+            .callers
+            .iter()
+            .map(|((k, c, n), &events)| {
+                (
+                    self.resolve(k, events),
+                    self.strings.name(*c),
+                    self.strings.name(*n),
+                )
+            })
+            .collect();
+        rows.sort_unstable_by(|a, b| {
+            (
+                a.0.day,
+                a.0.account,
+                a.0.region,
+                a.0.principal,
+                a.1,
+                a.2,
+                a.0.event_source,
+            )
+                .cmp(&(
+                    b.0.day,
+                    b.0.account,
+                    b.0.region,
+                    b.0.principal,
+                    b.1,
+                    b.2,
+                    b.0.event_source,
+                ))
+                .then(a.0.events.cmp(&b.0.events))
+        });
+        rows
     }
 
     /// Take one event back from `key` (a duplicate delivery).
@@ -114,6 +183,15 @@ impl Aggregates {
     pub fn merge(&mut self, other: &Aggregates) {
         for (key, &events) in &other.counts {
             self.add(&other.resolve(key, events));
+        }
+        for ((key, country, network), &events) in &other.callers {
+            let key = self.key_of(&other.resolve(key, events));
+            self.add_caller(
+                key,
+                other.strings.name(*country),
+                other.strings.name(*network),
+                events,
+            );
         }
     }
 
@@ -282,6 +360,8 @@ impl Aggregates {
 
     /// Keep only the rows whose day is in `[since, until]`; returns the events dropped.
     pub fn retain_window(&mut self, since: NaiveDate, until: NaiveDate) -> u64 {
+        self.callers
+            .retain(|(k, _, _), _| k.day >= since && k.day <= until);
         let mut dropped = 0;
         self.counts.retain(|k, n| {
             let keep = k.day >= since && k.day <= until;
@@ -446,16 +526,22 @@ pub fn latest_plausible_day() -> NaiveDate {
 const DEDUP_BATCH: usize = 4096;
 
 /// Drop the duplicate deliveries of a batch of folded events from `aggregates`; returns how many.
+/// An event waiting for the duplicate check: its day, identity hash, key and caller key.
+type Pending = (NaiveDate, u64, Key, Option<CallerKey>);
+
 fn drop_duplicates(
     dedup: &Dedup,
-    pending: &mut Vec<(NaiveDate, u64, Key)>,
+    pending: &mut Vec<Pending>,
     aggregates: &mut Aggregates,
 ) -> usize {
-    let ids: Vec<(NaiveDate, u64)> = pending.iter().map(|(d, h, _)| (*d, *h)).collect();
+    let ids: Vec<(NaiveDate, u64)> = pending.iter().map(|(d, h, _, _)| (*d, *h)).collect();
     let mut dropped = 0;
-    for (dup, (_, _, key)) in dedup.check(&ids).into_iter().zip(pending.iter()) {
+    for (dup, (_, _, key, caller)) in dedup.check(&ids).into_iter().zip(pending.iter()) {
         if dup {
             aggregates.remove_one(key);
+            if let Some(caller) = caller {
+                aggregates.remove_one_caller(caller);
+            }
             dropped += 1;
         }
     }
@@ -465,14 +551,16 @@ fn drop_duplicates(
 
 /// Fold one source into a partial aggregate; events whose eventID `dedup` has seen are not
 /// counted again.
-pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
+pub fn fold_source(source: &Source, dedup: &Dedup, geo: Option<&crate::geo::Geo>) -> Folded {
     let latest_plausible = latest_plausible_day();
     let earliest_plausible = earliest_plausible_day();
     let mut folded = Folded::default();
     let mut problems = ProblemLog::default();
-    let mut pending: Vec<(NaiveDate, u64, Key)> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     let mut duplicates = 0;
     let name = source.name();
+    // Where each distinct caller address is: looked up once a file.
+    let mut located: HashMap<String, (String, String), Fast> = HashMap::default();
     let outcome = input::read_records(source, &mut |record| {
         let event = match Event::from_record(record.json) {
             Ok(ev) => ev,
@@ -549,6 +637,13 @@ pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
             read_only: event.read_only(),
             events: 1,
         });
+        let caller = geo.map(|geo| {
+            let ip = event.source_ip.get().unwrap_or_default();
+            let (country, network) = located
+                .entry(ip.to_string())
+                .or_insert_with(|| crate::geo::labels(&geo.caller(ip)));
+            folded.aggregates.add_caller(key, country, network, 1)
+        });
         if let Some(id) = event.event_id.get() {
             // A duplicate delivery is the same record: same eventID, time, call, region and
             // length. (Hand-made samples sometimes reuse an eventID for different events.)
@@ -559,7 +654,7 @@ pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
                 region,
                 record.json.get().len(),
             );
-            pending.push((day, id_hash(identity), key));
+            pending.push((day, id_hash(identity), key, caller));
             if pending.len() >= DEDUP_BATCH {
                 duplicates += drop_duplicates(dedup, &mut pending, &mut folded.aggregates);
             }
@@ -593,6 +688,7 @@ pub fn fold_source(source: &Source, dedup: &Dedup) -> Folded {
 pub fn fold_all(
     sources: &[Source],
     strict: bool,
+    geo: Option<&crate::geo::Geo>,
     progress: &dyn Progress,
 ) -> Result<Folded, Problem> {
     // Partials are merged in source order, a chunk of files at a time: memory stays bounded by
@@ -602,7 +698,7 @@ pub fn fold_all(
     input::map_in_order(
         sources,
         |source| {
-            let folded = fold_source(source, &dedup);
+            let folded = fold_source(source, &dedup, geo);
             progress.file_done(folded.stats.bytes, folded.stats.events as usize);
             folded
         },

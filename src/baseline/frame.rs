@@ -21,6 +21,10 @@ pub mod cols {
     pub const READ_ONLY: &str = "read_only";
     pub const GLOBAL: &str = "global_service";
     pub const EVENTS: &str = "events";
+    /// The caller's country (ISO code, or what the address is), in the caller frame only.
+    pub const COUNTRY: &str = "country";
+    /// The caller's network (`AS1221 Telstra Pty Ltd`), in the caller frame only.
+    pub const NETWORK: &str = "network";
 }
 
 /// Days since 1970-01-01 (the frame stores days as Int32 to keep polars' temporal features out
@@ -39,7 +43,27 @@ pub fn day_from_number(n: i32) -> NaiveDate {
 
 /// Build the aggregate frame: one row per key.
 pub fn frame(aggregates: &Aggregates) -> PolarsResult<DataFrame> {
-    let rows = aggregates.rows();
+    build(&aggregates.rows())
+}
+
+/// The aggregate frame split by where the callers were (`country` and `network` columns too):
+/// empty unless the logs were read with GeoIP databases.
+pub fn caller_frame(aggregates: &Aggregates) -> PolarsResult<DataFrame> {
+    let rows = aggregates.caller_rows();
+    let base: Vec<_> = rows.iter().map(|(r, _, _)| r.clone()).collect();
+    let mut df = build(&base)?;
+    df.with_column(Column::new(
+        cols::COUNTRY.into(),
+        rows.iter().map(|(_, c, _)| *c).collect::<Vec<_>>(),
+    ))?;
+    df.with_column(Column::new(
+        cols::NETWORK.into(),
+        rows.iter().map(|(_, _, n)| *n).collect::<Vec<_>>(),
+    ))?;
+    Ok(df)
+}
+
+fn build(rows: &[super::aggregate::Row<'_>]) -> PolarsResult<DataFrame> {
     let n = rows.len();
     let mut day = Vec::with_capacity(n);
     let mut account = Vec::with_capacity(n);
@@ -52,7 +76,7 @@ pub fn frame(aggregates: &Aggregates) -> PolarsResult<DataFrame> {
     let mut read_only = Vec::with_capacity(n);
     let mut global = Vec::with_capacity(n);
     let mut events = Vec::with_capacity(n);
-    for r in &rows {
+    for r in rows {
         day.push(day_number(r.day));
         account.push(r.account);
         region.push(r.region);

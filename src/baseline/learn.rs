@@ -85,7 +85,7 @@ pub fn learn(source: &BaselineSource, progress: &dyn Progress) -> Result<Learned
             baseline: read_athena_csv(path)?,
             problems: ProblemLog::default(),
         }),
-        BaselineSource::Logs { input, window } => from_logs(input, window, progress),
+        BaselineSource::Logs { input, window } => from_logs(input, window, None, progress),
     }
 }
 
@@ -112,10 +112,12 @@ fn read_athena_csv(path: &Path) -> Result<Baseline, LearnError> {
 }
 
 /// Read the logs named by `input` and keep the counts of the window `spec` resolves to (its
-/// `until` defaults to the newest event's day).
+/// `until` defaults to the newest event's day). With `geo`, the counts are also kept split by
+/// the callers' country and network ([`super::Aggregates::callers`]).
 pub fn from_logs(
     input: &InputConfig,
     spec: &WindowSpec,
+    geo: Option<&crate::geo::Geo>,
     progress: &dyn Progress,
 ) -> Result<Learned, LearnError> {
     let (found, mut problems) = input::find(
@@ -131,7 +133,7 @@ pub fn from_logs(
         },
     )?;
     progress.begin(found.sources.len() as u64);
-    let folded = super::fold_all(&found.sources, input.strict, progress);
+    let folded = super::fold_all(&found.sources, input.strict, geo, progress);
     progress.end();
     let mut folded = folded.map_err(InputError::Strict)?;
     problems.merge(std::mem::take(&mut folded.problems));

@@ -5,23 +5,33 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
-use crate::baseline::{self, BaselineSource, cols};
+use crate::baseline::{self, cols};
 use crate::cli::ProfileArgs;
 use crate::config;
 use crate::exit::Status;
+use crate::geo::Geo;
 use crate::report::{self, profile::ProfileReport};
 
 pub fn run(args: ProfileArgs) -> Result<Status> {
     let cfg = config::Profile::try_from(args)?;
-    let bar = report::progress::Bar::new(0, cfg.input.progress);
-    let source = BaselineSource::Logs {
-        input: cfg.input,
-        window: cfg.window,
-    };
-    let learned = baseline::learn(&source, &bar).map_err(report::problems::before_error)?;
-    let baseline = &learned.baseline;
     let (column, by) = cfg.by;
-    let df = baseline::frame(&baseline.aggregates).context("building the profile frame")?;
+    let by_caller = matches!(column, cols::COUNTRY | cols::NETWORK);
+    // A database that cannot be read stops the run before any log is; it is asked only when
+    // the rows are the callers' countries or networks.
+    let geo = match (by_caller, cfg.geoip.is_empty()) {
+        (true, false) => Some(Geo::open(&cfg.geoip)?),
+        _ => None,
+    };
+    let bar = report::progress::Bar::new(0, cfg.input.progress);
+    let learned = baseline::from_logs(&cfg.input, &cfg.window, geo.as_ref(), &bar)
+        .map_err(report::problems::before_error)?;
+    let baseline = &learned.baseline;
+    let df = if by_caller {
+        baseline::caller_frame(&baseline.aggregates)
+    } else {
+        baseline::frame(&baseline.aggregates)
+    }
+    .context("building the profile frame")?;
     let mut rows = baseline::profile(&df, column).context("computing the profile")?;
     if column == cols::DAY {
         // Days read best in calendar order; the key is days since 1970 as text.
@@ -43,9 +53,14 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
     out.flush()?;
     let mut err = std::io::stderr().lock();
     report::problems::learned(&mut err, &learned)?;
+    let lookup_errors = geo.as_ref().map(Geo::errors).unwrap_or_default();
+    report::detect::lookup_errors(&mut err, &lookup_errors)?;
     if let Some(path) = &cfg.save {
         baseline.save(path)?;
         report::notes::baseline_saved(&mut err, path, baseline)?;
     }
-    Ok(Status::from_flags(false, !learned.problems.is_empty()))
+    Ok(Status::from_flags(
+        false,
+        !learned.problems.is_empty() || lookup_errors.count > 0,
+    ))
 }

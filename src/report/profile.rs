@@ -153,12 +153,14 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
     )?;
     let is_region = report.by == "region";
     // A key that is a code (region, account, day), not free text (a principal's ARN, a service).
-    let by_code = matches!(report.by, "region" | "account" | "day");
+    let by_code = matches!(report.by, "region" | "account" | "day" | "country");
     let key_title = match report.by {
         "region" => "Region",
         "account" => "Account",
         "principal" => "Principal",
         "service" => "Service",
+        "country" => "Country",
+        "network" => "Network",
         _ => "Day",
     };
     let mut header = vec![

@@ -385,3 +385,101 @@ fn values_that_are_no_address_are_said_to_be_so() {
     );
     assert_eq!(kinds["mapped"].1, json!("GB"));
 }
+
+fn profile_by(by: &str, dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let mut cmd = trailtune();
+    cmd.args(["profile", "--no-progress", "--format", "json", "--by", by])
+        .args(extra)
+        .arg(dir);
+    for db in MAXMIND {
+        cmd.arg("--geoip").arg(testdata(&format!("geoip/{db}")));
+    }
+    let out = cmd.output().unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        doc,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn profile_counts_events_by_the_callers_country_and_network() {
+    // The eight events twice (a second delivery in another file): each counted once.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.ndjson", "b.ndjson"] {
+        std::fs::copy(testdata("geoip/events.ndjson"), dir.path().join(name)).unwrap();
+    }
+    let (code, doc, err) = profile_by("country", dir.path(), &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let rows: std::collections::BTreeMap<String, u64> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["country"].as_str().unwrap().to_string(),
+                r["events"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("(AWS service)", 2),
+            ("(no country)", 1),
+            ("(not in the databases)", 1),
+            ("(private address)", 2),
+            ("GB", 1),
+            ("JP", 1),
+        ]
+        .map(|(k, n)| (k.to_string(), n))
+        .into()
+    );
+    let (_, doc, _) = profile_by("asn", dir.path(), &[]);
+    let networks: Vec<&str> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["network"].as_str().unwrap())
+        .collect();
+    assert!(networks.contains(&"AS1221 Telstra Pty Ltd"), "{networks:?}");
+    assert!(networks.contains(&"(no network)"), "{networks:?}");
+    // The saved baseline is the one saved without --geoip: caller geography is not kept.
+    let saved = tempfile::tempdir().unwrap();
+    let (with, without) = (
+        saved.path().join("with.json"),
+        saved.path().join("without.json"),
+    );
+    let (code, _, err) = profile_by("country", dir.path(), &["--save", with.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = trailtune()
+        .args(["profile", "--no-progress", "--save"])
+        .arg(&without)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let strip = |p: &std::path::Path| {
+        let mut v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("created");
+        v
+    };
+    assert_eq!(strip(&with), strip(&without));
+}
+
+#[test]
+fn profile_by_country_needs_a_database() {
+    let out = trailtune()
+        .args(["profile", "--by", "country"])
+        .arg(testdata("geoip/events.ndjson"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--geoip FILE.mmdb as well"));
+}
