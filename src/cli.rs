@@ -52,12 +52,49 @@ pub enum Command {
     /// Print Athena SQL: the baseline query (for --baseline-csv) and a rule's detection query.
     #[command(after_help = ATHENA_EXAMPLES)]
     Athena(AthenaArgs),
+    /// Principals calling from a country they never called from before (needs a GeoIP database):
+    /// a signal beside the region rule.
+    #[command(name = "new-country", after_help = NEW_COUNTRY_EXAMPLES)]
+    NewCountry(NewCountryArgs),
     /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command into a folder.
     #[command(after_help = MAN_EXAMPLES)]
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewCountryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// A GeoIP database (.mmdb, repeatable): MaxMind GeoIP2/GeoLite2 City or Country, or
+    /// IPinfo's country + ASN files. Offline: nothing is ever sent anywhere.
+    #[arg(long, value_name = "FILE.mmdb", required = true)]
+    pub geoip: Vec<PathBuf>,
+
+    /// The days to hunt in: the last N days up to --until.
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+
+    /// The days before them that say where each principal usually calls from.
+    #[arg(long, value_name = "N", default_value_t = crate::window::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub baseline_days: u32,
+
+    /// Last day of the hunt (inclusive, UTC). Default: the day of the newest event in the input.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<NaiveDate>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+
+    /// With --format csv: write values from the logs as they are. By default a cell that starts
+    /// with `=`, `+`, `-`, `@`, TAB or CR gets a `'` in front so a spreadsheet shows it as text
+    /// instead of running it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
 }
 
 #[derive(Debug, Args)]
@@ -656,6 +693,14 @@ Examples:
 
 Without --rule, the embedded seed rule is tuned. Without -o/--in-place the tuned rule goes to
 stdout. Exit status 1 means the rule changed (or would, with --check); 0 means it was up to date.";
+
+const NEW_COUNTRY_EXAMPLES: &str = "\
+Examples:
+  trailtune new-country --geoip GeoLite2-City.mmdb ~/trail        the last 7 days against the 90 before
+  trailtune new-country --geoip ipinfo_lite.mmdb --days 1 --format ndjson ~/trail   daily, for a SIEM
+
+Exit status: 0 no new country, 1 new countries found, 2 error (no events, or none before the
+hunt days to compare with), 3/4 as 0/1 but some input was skipped or a lookup failed.";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:

@@ -110,6 +110,34 @@ pub struct Profile {
     pub geoip: Vec<PathBuf>,
 }
 
+/// `new-country`.
+#[derive(Debug, Clone)]
+pub struct NewCountry {
+    pub input: InputConfig,
+    /// What is read: the baseline days and the hunt days.
+    pub window: WindowSpec,
+    pub hunt_days: u32,
+    pub geoip: Vec<PathBuf>,
+    pub output: Output,
+}
+
+impl TryFrom<cli::NewCountryArgs> for NewCountry {
+    type Error = ConfigError;
+    fn try_from(args: cli::NewCountryArgs) -> Result<Self, ConfigError> {
+        Ok(NewCountry {
+            window: WindowSpec {
+                since: None,
+                until: args.until,
+                days: Some(args.days.saturating_add(args.baseline_days)),
+            },
+            hunt_days: args.days,
+            input: input(args.input),
+            geoip: args.geoip,
+            output: output(args.format, args.csv_raw),
+        })
+    }
+}
+
 /// `allowlist`.
 #[derive(Debug, Clone)]
 pub struct Allowlist {

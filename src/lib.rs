@@ -26,6 +26,7 @@
 //! | [`sigma`] | rule YAML, JSON events | hits (adapter over rsigma), the parsed form of a rule | know polars, clap, printing |
 //! | [`athena`] | a table name, a parsed rule | Athena SQL for the baseline and for detection | talk to AWS |
 //! | [`detect`] | rules, sources | hits and statistics | keep events |
+//! | [`new_country`] | aggregates split by the callers' country, a window | principals calling from a country they never called from before | read files |
 //! | [`geo`] | `sourceIPAddress`, .mmdb files | the caller's country, city, network and kind of address | use the network |
 //! | [`drift`] | two policies | what re-baselining changed | read files |
 //! | [`pipeline`] | a run configuration | learn -> decide -> tune -> backtest, step by step | print |
@@ -49,6 +50,7 @@ pub(crate) mod event;
 pub mod exit;
 pub(crate) mod geo;
 pub(crate) mod input;
+pub(crate) mod new_country;
 pub(crate) mod pipeline;
 pub(crate) mod policy;
 pub mod regions;

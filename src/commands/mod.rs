@@ -14,6 +14,7 @@ mod completions;
 mod demo;
 mod detect;
 mod man;
+mod new_country;
 mod profile;
 mod rebaseline;
 mod run;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Rebaseline(args) => rebaseline::run(args),
         Command::Synth(args) => synth::run(args),
         Command::Athena(args) => athena::run(args),
+        Command::NewCountry(args) => new_country::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod detect;
 pub mod drift;
 pub mod manual;
+pub mod new_country;
 pub mod notes;
 pub mod policy;
 pub mod problems;

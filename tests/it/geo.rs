@@ -483,3 +483,115 @@ fn profile_by_country_needs_a_database() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--geoip FILE.mmdb as well"));
 }
+
+/// Calls by alice and bob: alice from GB for weeks, then once from CN (a leaked key); bob from
+/// SE throughout; carol only in the last days (no history).
+fn travel_logs(dir: &std::path::Path) -> std::path::PathBuf {
+    let call = |day: u32, who: &str, ip: &str, region: &str| {
+        json!({
+            "eventTime": format!("2025-03-{day:02}T10:00:00Z"), "eventID": format!("{who}-{day}-{ip}"),
+            "eventName": "ListBuckets", "eventSource": "s3.amazonaws.com", "awsRegion": region,
+            "recipientAccountId": "111122223333", "sourceIPAddress": ip,
+            "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::111122223333:user/{who}")},
+        })
+        .to_string()
+    };
+    let mut lines = Vec::new();
+    for day in 1..=31 {
+        lines.push(call(day, "alice", "81.2.69.142", "eu-west-1"));
+        lines.push(call(day, "bob", "89.160.20.112", "eu-north-1"));
+    }
+    lines.push(call(28, "alice", "175.16.199.1", "ap-east-1"));
+    lines.push(call(29, "alice", "175.16.199.1", "me-south-1"));
+    lines.push(call(30, "carol", "216.160.83.56", "us-east-1"));
+    lines.push(call(30, "bob", "10.0.0.7", "eu-north-1"));
+    let path = dir.join("logs.ndjson");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    path
+}
+
+fn new_country(logs: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = trailtune()
+        .args(["new-country", "--no-progress", "--geoip"])
+        .arg(testdata("geoip/GeoLite2-City-Test.mmdb"))
+        .args(args)
+        .arg(logs)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_principal_calling_from_a_country_new_to_it_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = travel_logs(dir.path());
+    let (code, out, err) = new_country(&logs, &["--format", "json"]);
+    assert_eq!(code, Some(1), "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        doc["hunt"],
+        json!({"since": "2025-03-25", "until": "2025-03-31"})
+    );
+    assert_eq!(doc["principals_compared"], 2);
+    assert_eq!(doc["new_principals"], 1, "carol has no history");
+    assert_eq!(
+        doc["findings"],
+        json!([{
+            "principal": "arn:aws:iam::111122223333:user/alice", "country": "CN",
+            "first_seen": "2025-03-28", "last_seen": "2025-03-29", "events": 2,
+            "regions": ["ap-east-1", "me-south-1"], "accounts": ["111122223333"],
+            "known_countries": ["GB"],
+        }])
+    );
+    // The table says the same; NDJSON is one line per finding; CSV one row.
+    let (_, table, _) = new_country(&logs, &[]);
+    assert!(
+        table.contains("| CN ") && table.contains("1 country new to its principal."),
+        "{table}"
+    );
+    let (_, nd, _) = new_country(&logs, &["--format", "ndjson"]);
+    assert_eq!(nd.lines().count(), 1);
+    let (_, csv, _) = new_country(&logs, &["--format", "csv"]);
+    assert_eq!(
+        csv.lines().nth(1).unwrap(),
+        "arn:aws:iam::111122223333:user/alice,CN,2025-03-28,2025-03-29,2,ap-east-1 me-south-1,111122223333,GB"
+    );
+    // Before the key leaked: a quiet week (0).
+    let (code, table, _) = new_country(&logs, &["--until", "2025-03-27"]);
+    assert_eq!(code, Some(0), "{table}");
+    assert!(
+        table.contains("No principal called from a country new to it."),
+        "{table}"
+    );
+}
+
+#[test]
+fn new_country_without_history_is_an_error_not_a_quiet_week() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = travel_logs(dir.path());
+    // The hunt covers every day read: nothing to compare with.
+    let (code, out, err) = new_country(
+        &logs,
+        &[
+            "--days",
+            "40",
+            "--baseline-days",
+            "1",
+            "--until",
+            "2025-03-31",
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(err.contains("nothing was compared"), "{err}");
+    // And it needs a database.
+    let out = trailtune()
+        .args(["new-country"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
