@@ -234,6 +234,11 @@ pub struct ProfileArgs {
     /// Save the aggregates as a baseline file (versioned JSON) for allowlist, tune and rebaseline.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+
+    /// Also write a review page: one self-contained HTML file (no network) with the region
+    /// table and a region × week heatmap of activity, readable when printed.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 /// Where the baseline comes from: a saved baseline file, or logs read now.
@@ -499,6 +504,12 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: RunFormat,
 
+    /// Also write a review page: one self-contained HTML file (no network) with the region
+    /// table, a region × week heatmap, the allowlist decisions with their reasons, the rule's
+    /// diff and the backtest, readable when printed.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
     /// Also save the baseline learned from the logs (the same file as `profile --save`): the
     /// state `rebaseline --state` goes on from. Written once the rule is tuned (a run that fails
     /// writes nothing); not with --check, which writes nothing.
@@ -573,6 +584,12 @@ pub struct RebaselineArgs {
     /// instead of running it as a formula.
     #[arg(long)]
     pub csv_raw: bool,
+
+    /// Also write a review page: one self-contained HTML file (no network) with the region
+    /// table, a region × week heatmap, the allowlist decisions with their reasons, the rule's
+    /// diff and the drift, readable when printed (a report: written under --check too).
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -108,6 +108,8 @@ pub struct Profile {
     pub save: Option<PathBuf>,
     /// GeoIP databases (for `--by country|asn`).
     pub geoip: Vec<PathBuf>,
+    /// The review page to write.
+    pub report: Option<PathBuf>,
 }
 
 /// `new-country`.
@@ -186,6 +188,8 @@ pub struct Rebaseline {
     /// Write nothing (neither state nor rule); report what would change.
     pub check: bool,
     pub output: Output,
+    /// The review page to write.
+    pub report: Option<PathBuf>,
 }
 
 /// `demo`.
@@ -419,6 +423,10 @@ fn vars(vars: &[String]) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
 impl TryFrom<cli::ProfileArgs> for Profile {
     type Error = ConfigError;
     fn try_from(args: cli::ProfileArgs) -> Result<Self, ConfigError> {
+        distinct_files(&[
+            ("--save", args.save.as_deref()),
+            ("--report", args.report.as_deref()),
+        ])?;
         if matches!(args.by, cli::GroupBy::Country | cli::GroupBy::Asn) && args.geoip.is_empty() {
             return Err(ConfigError::Range {
                 flag: "--by",
@@ -441,6 +449,7 @@ impl TryFrom<cli::ProfileArgs> for Profile {
             output: output(args.format, args.csv_raw),
             save: args.save,
             geoip: args.geoip,
+            report: args.report,
         })
     }
 }
@@ -493,6 +502,7 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
         // The saved baseline must not land on the rule read, nor on a file the run writes.
         distinct_files(&[
             ("--save", args.save.as_deref()),
+            ("--report", args.report.as_deref()),
             ("--rule", args.rule.as_deref()),
             ("-o", args.output.out.as_deref()),
             ("--emit-filter", args.output.emit_filter.as_deref()),
@@ -535,6 +545,7 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
         };
         distinct_files(&[
             ("--state", Some(args.state.as_path())),
+            ("--report", args.report.as_deref()),
             ("-o", rule_out),
             ("--emit-filter", args.output.emit_filter.as_deref()),
             (
@@ -557,6 +568,7 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
                 replace_partial_days: args.replace_partial_days,
             },
             output: output(args.format, args.csv_raw),
+            report: args.report,
         })
     }
 }

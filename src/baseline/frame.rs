@@ -293,3 +293,43 @@ mod tests {
         }
     }
 }
+
+/// Events per region and week over a window: what the review page draws as a heatmap.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Heatmap {
+    /// The first day of each week (the window's first day, then every 7 days).
+    pub weeks: Vec<NaiveDate>,
+    /// Per region (busiest first), its events in each week.
+    pub rows: Vec<(String, Vec<u64>)>,
+}
+
+/// Events per region and week of `window` (regions lower-cased as the profile has them).
+pub fn heatmap(aggregates: &Aggregates, window: crate::window::Window) -> Heatmap {
+    let days = (window.until - window.since).num_days().max(0) as usize + 1;
+    let n = days.div_ceil(7);
+    let weeks = (0..n)
+        .filter_map(|i| window.since.checked_add_days(Days::new(7 * i as u64)))
+        .collect::<Vec<_>>();
+    let mut by_region: std::collections::HashMap<&str, Vec<u64>> = Default::default();
+    for (key, &events) in &aggregates.counts {
+        if key.day < window.since || key.day > window.until {
+            continue;
+        }
+        let week = ((key.day - window.since).num_days() / 7) as usize;
+        let row = by_region
+            .entry(aggregates.strings.name(key.region))
+            .or_insert_with(|| vec![0; weeks.len()]);
+        if let Some(cell) = row.get_mut(week) {
+            *cell += events;
+        }
+    }
+    let mut rows: Vec<(String, Vec<u64>)> = by_region
+        .into_iter()
+        .map(|(region, counts)| (region.to_string(), counts))
+        .collect();
+    rows.sort_by(|a, b| {
+        let total = |r: &(String, Vec<u64>)| r.1.iter().sum::<u64>();
+        total(b).cmp(&total(a)).then(a.0.cmp(&b.0))
+    });
+    Heatmap { weeks, rows }
+}

@@ -59,6 +59,35 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
         baseline.save(path)?;
         report::notes::baseline_saved(&mut err, path, baseline)?;
     }
+    if let Some(path) = &cfg.report {
+        // The page shows regions whatever --by is.
+        let regions = if column == cols::REGION {
+            rows
+        } else {
+            baseline::frame(&baseline.aggregates)
+                .and_then(|df| baseline::profile(&df, cols::REGION))
+                .context("computing the region profile")?
+        };
+        let heatmap = baseline::heatmap(&baseline.aggregates, baseline.window);
+        let mut page = Vec::new();
+        report::html::write(
+            &mut page,
+            &report::html::Page {
+                command: "profile",
+                window: baseline.window,
+                input: baseline.input,
+                regions: &regions,
+                heatmap: &heatmap,
+                policy: None,
+                diff: None,
+                backtest: None,
+                drift: None,
+            },
+        )?;
+        crate::atomic::write(path, &page)
+            .with_context(|| format!("writing the review page {}", path.display()))?;
+        report::notes::page_written(&mut err, path)?;
+    }
     Ok(Status::from_flags(
         false,
         !learned.problems.is_empty() || lookup_errors.count > 0,

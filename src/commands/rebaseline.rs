@@ -86,6 +86,7 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
 
     // The rule, decided from its text.
     let mut rule_changed = None;
+    let mut diff = None;
     if let Some(tune_cfg) = &cfg.tune {
         tune::ensure_history(&after, cfg.policy.min_history_days, tune_cfg.force)?;
         let rule = Rule::read(&tune_cfg.rule)?;
@@ -99,10 +100,40 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
             out.write_all(tuned.text.as_bytes())?;
         }
         rule_changed = Some(tuned.changed);
+        diff = Some(crate::rewrite::unified_diff(
+            &tuned.current,
+            &tuned.text,
+            &rule.name,
+            "tuned",
+        ));
     }
     let mut out = std::io::stdout().lock();
     report::drift::write(&mut out, cfg.output, &drift, rule_changed, cfg.check)?;
     out.flush()?;
+    if let Some(path) = &cfg.report {
+        let regions = baseline::frame(&merged.aggregates)
+            .and_then(|df| baseline::profile(&df, baseline::cols::REGION))
+            .context("computing the region profile")?;
+        let heatmap = baseline::heatmap(&merged.aggregates, merged.window);
+        let mut page = Vec::new();
+        report::html::write(
+            &mut page,
+            &report::html::Page {
+                command: "rebaseline",
+                window: merged.window,
+                input: merged.input,
+                regions: &regions,
+                heatmap: &heatmap,
+                policy: Some(&after),
+                diff: diff.as_deref(),
+                backtest: None,
+                drift: Some(&drift),
+            },
+        )?;
+        crate::atomic::write(path, &page)
+            .with_context(|| format!("writing the review page {}", path.display()))?;
+        report::notes::page_written(&mut err, path)?;
+    }
     let found = rule_changed.unwrap_or(drift.allowlist_changed());
     let skipped = newer.as_ref().is_some_and(|n| !n.problems.is_empty());
     Ok(Status::from_flags(found, skipped))

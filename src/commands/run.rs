@@ -3,7 +3,7 @@
 //! logs as a backtest: what would have alerted, per region, account and principal. The answer to
 //! "what happens if I deploy this?" before deploying it.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::{RunArgs, RunFormat};
 use crate::exit::Status;
@@ -14,15 +14,17 @@ use crate::tune::Target;
 
 pub fn run(args: RunArgs) -> Result<Status> {
     let format = args.format;
+    let page = args.report.clone();
     let cfg = RunConfig::try_from(args)?;
     let print_rule = cfg.tune.target == Target::Stdout && !cfg.tune.check;
     let mut printer = report::run::Printer::new(std::io::stdout().lock(), false, print_rule);
     printer.check = cfg.tune.check;
     let mut json = report::run::JsonRun::new(std::io::stdout().lock());
-    let steps: &mut dyn pipeline::Steps = match format {
+    let inner: &mut dyn pipeline::Steps = match format {
         RunFormat::Table => &mut printer,
         RunFormat::Json => &mut json,
     };
+    let mut recorder = report::run::Recorder::new(inner);
     // A database that cannot be read stops the run before any log is.
     let geo = if cfg.geoip.is_empty() {
         None
@@ -30,10 +32,18 @@ pub fn run(args: RunArgs) -> Result<Status> {
         Some(Geo::open(&cfg.geoip)?)
     };
     let bar = report::progress::Bar::new(0, cfg.input.progress);
-    let outcome = pipeline::run(&cfg, geo.as_ref(), steps, &bar).map_err(|e| match e {
+    let outcome = pipeline::run(&cfg, geo.as_ref(), &mut recorder, &bar).map_err(|e| match e {
         pipeline::RunError::Learn(e) => report::problems::before_error(e).into(),
         other => other,
     })?;
+    if let Some(path) = &page {
+        let mut bytes = Vec::new();
+        if recorder.write_page(&mut bytes)? {
+            crate::atomic::write(path, &bytes)
+                .with_context(|| format!("writing the review page {}", path.display()))?;
+            report::notes::page_written(&mut std::io::stderr(), path)?;
+        }
+    }
     let lookup_errors = geo.as_ref().map(Geo::errors).unwrap_or_default();
     report::detect::lookup_errors(&mut std::io::stderr(), &lookup_errors)?;
     // --check asks whether the rule is up to date: the backtest's hits are reported, and the

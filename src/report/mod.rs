@@ -9,6 +9,7 @@ pub mod csv_out;
 pub mod demo;
 pub mod detect;
 pub mod drift;
+pub mod html;
 pub mod manual;
 pub mod new_country;
 pub mod notes;

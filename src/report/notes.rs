@@ -87,3 +87,12 @@ pub fn partial_days(out: &mut dyn Write, partial: &[PartialSlice]) -> io::Result
         }
     )
 }
+
+/// Where the review page went.
+pub fn page_written(out: &mut dyn Write, path: &Path) -> io::Result<()> {
+    writeln!(
+        out,
+        "trailtune: review page written to {}",
+        Safe(&path.display().to_string())
+    )
+}

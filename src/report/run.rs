@@ -231,3 +231,93 @@ impl<W: Write> Steps for JsonRun<W> {
         self.out.flush()
     }
 }
+
+/// Passes every step on to `inner` and keeps what the review page shows (`run --report`).
+pub struct Recorder<'s> {
+    inner: &'s mut dyn Steps,
+    pub window: Option<crate::window::Window>,
+    pub input: crate::baseline::InputStats,
+    pub regions: Vec<crate::baseline::ProfileRow>,
+    pub heatmap: crate::baseline::Heatmap,
+    pub policy: Option<RegionPolicy>,
+    pub diff: Option<String>,
+    pub backtest: Option<(Vec<RuleInfo>, Tally)>,
+}
+
+impl<'s> Recorder<'s> {
+    pub fn new(inner: &'s mut dyn Steps) -> Recorder<'s> {
+        Recorder {
+            inner,
+            window: None,
+            input: Default::default(),
+            regions: Vec::new(),
+            heatmap: Default::default(),
+            policy: None,
+            diff: None,
+            backtest: None,
+        }
+    }
+
+    /// The review page of what was recorded (`None` before the logs were learned from).
+    pub fn write_page(&self, out: &mut dyn Write) -> io::Result<bool> {
+        let Some(window) = self.window else {
+            return Ok(false);
+        };
+        report::html::write(
+            out,
+            &report::html::Page {
+                command: "run",
+                window,
+                input: self.input,
+                regions: &self.regions,
+                heatmap: &self.heatmap,
+                policy: self.policy.as_ref(),
+                diff: self.diff.as_deref(),
+                backtest: self.backtest.as_ref().map(|(r, t)| (r.as_slice(), t)),
+                drift: None,
+            },
+        )?;
+        Ok(true)
+    }
+}
+
+impl Steps for Recorder<'_> {
+    fn learned(&mut self, learned: &Learned) -> io::Result<()> {
+        let base = &learned.baseline;
+        self.window = Some(base.window);
+        self.input = base.input;
+        self.regions = baseline::frame(&base.aggregates)
+            .and_then(|df| baseline::profile(&df, cols::REGION))
+            .map_err(io::Error::other)?;
+        self.heatmap = baseline::heatmap(&base.aggregates, base.window);
+        self.inner.learned(learned)
+    }
+
+    fn saved(&mut self, path: &Path, learned: &Learned) -> io::Result<()> {
+        self.inner.saved(path, learned)
+    }
+
+    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
+        self.policy = Some(policy.clone());
+        self.inner.decided(policy)
+    }
+
+    fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
+        self.diff = Some(rewrite::unified_diff(
+            &rule.text,
+            &tuned.text,
+            &rule.name,
+            "tuned",
+        ));
+        self.inner.tuned(rule, tuned, written)
+    }
+
+    fn backtest_hit(&mut self, hit: &crate::detect::Detection) -> io::Result<()> {
+        self.inner.backtest_hit(hit)
+    }
+
+    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
+        self.backtest = Some((rules.to_vec(), tally.clone()));
+        self.inner.backtested(rules, tally)
+    }
+}

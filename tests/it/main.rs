@@ -18,6 +18,8 @@ mod manual;
 /// Peak RSS of the binary on hostile input (a 300 MB pretty-printed file, 400,000 hits, a gzip
 /// of whitespace), read with wait4(2); ignored by default, `.ci/run` runs them.
 mod memory;
+/// `--report FILE.html`: the review page, self-contained and escaped; rendered in Chromium (ignored by default, CI runs it).
+mod page;
 /// The pipeline on a synth corpus: tune, detect vs ground truth, run, demo, rebaseline.
 mod pipeline;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
