@@ -333,3 +333,12 @@ pub fn heatmap(aggregates: &Aggregates, window: crate::window::Window) -> Heatma
     });
     Heatmap { weeks, rows }
 }
+
+/// What a review page shows of a baseline: its regions (as `profile` has them) and its heatmap.
+pub fn review(
+    aggregates: &Aggregates,
+    window: crate::window::Window,
+) -> PolarsResult<(Vec<ProfileRow>, Heatmap)> {
+    let regions = profile(&frame(aggregates)?, cols::REGION)?;
+    Ok((regions, heatmap(aggregates, window)))
+}

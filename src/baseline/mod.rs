@@ -16,5 +16,5 @@ pub(crate) use aggregate::fold_all;
 pub use aggregate::{Aggregates, InputStats};
 pub(crate) use csv::{CsvError, from_athena_csv};
 pub use file::{Baseline, BaselineError, Review};
-pub(crate) use frame::{Heatmap, ProfileRow, caller_frame, cols, frame, heatmap, profile};
+pub(crate) use frame::{Heatmap, ProfileRow, caller_frame, cols, frame, profile, review};
 pub(crate) use learn::{BaselineSource, LearnError, Learned, from_logs, learn};

@@ -61,14 +61,8 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
     }
     if let Some(path) = &cfg.report {
         // The page shows regions whatever --by is.
-        let regions = if column == cols::REGION {
-            rows
-        } else {
-            baseline::frame(&baseline.aggregates)
-                .and_then(|df| baseline::profile(&df, cols::REGION))
-                .context("computing the region profile")?
-        };
-        let heatmap = baseline::heatmap(&baseline.aggregates, baseline.window);
+        let (regions, heatmap) = baseline::review(&baseline.aggregates, baseline.window)
+            .context("computing the review page")?;
         let mut page = Vec::new();
         report::html::write(
             &mut page,

@@ -111,10 +111,8 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
     report::drift::write(&mut out, cfg.output, &drift, rule_changed, cfg.check)?;
     out.flush()?;
     if let Some(path) = &cfg.report {
-        let regions = baseline::frame(&merged.aggregates)
-            .and_then(|df| baseline::profile(&df, baseline::cols::REGION))
-            .context("computing the region profile")?;
-        let heatmap = baseline::heatmap(&merged.aggregates, merged.window);
+        let (regions, heatmap) = baseline::review(&merged.aggregates, merged.window)
+            .context("computing the review page")?;
         let mut page = Vec::new();
         report::html::write(
             &mut page,

@@ -286,10 +286,8 @@ impl Steps for Recorder<'_> {
         let base = &learned.baseline;
         self.window = Some(base.window);
         self.input = base.input;
-        self.regions = baseline::frame(&base.aggregates)
-            .and_then(|df| baseline::profile(&df, cols::REGION))
-            .map_err(io::Error::other)?;
-        self.heatmap = baseline::heatmap(&base.aggregates, base.window);
+        (self.regions, self.heatmap) =
+            baseline::review(&base.aggregates, base.window).map_err(io::Error::other)?;
         self.inner.learned(learned)
     }
 
