@@ -44,6 +44,14 @@ pub enum ConfigError {
     },
     #[error("--var {0:?}: expected name=value[,value...]")]
     Var(String),
+    #[error(
+        "{flag} {path} is among the logs read ({logs}): it would replace a log or be read as one; write it elsewhere"
+    )]
+    AmongLogs {
+        flag: &'static str,
+        path: String,
+        logs: String,
+    },
     #[error("{first} and {second} name the same file ({path}): one would overwrite the other")]
     SameFile {
         first: &'static str,
@@ -55,20 +63,69 @@ pub enum ConfigError {
 /// Refuse two outputs (or an output and an input the run still needs) that are one file: the
 /// later write would silently replace the earlier. Paths are compared as the files they name
 /// when they exist (through links and `..`), else as written.
-fn distinct_files(paths: &[(&'static str, Option<&Path>)]) -> Result<(), ConfigError> {
-    let key = |p: &Path| {
-        std::fs::canonicalize(p)
-            .or_else(|_| {
-                // Not there yet: its folder as the file system names it, and its name.
-                let parent = match p.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => Path::new("."),
-                };
-                let name = p.file_name().ok_or(std::io::ErrorKind::NotFound)?;
-                std::fs::canonicalize(parent).map(|d| d.join(name))
-            })
-            .unwrap_or_else(|_| p.to_path_buf())
+/// A path as the file system names it when it exists (through links and `..`), else its
+/// folder as the file system names it and its name, else as written.
+fn file_key(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p)
+        .or_else(|_| {
+            let parent = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let name = p.file_name().ok_or(std::io::ErrorKind::NotFound)?;
+            std::fs::canonicalize(parent).map(|d| d.join(name))
+        })
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Refuse an output that is one of the logs read, or lies in a folder of them: it would
+/// replace a log (evidence) or be read as one next time.
+fn outside_logs(
+    outputs: &[(&'static str, Option<&Path>)],
+    logs: &[PathBuf],
+) -> Result<(), ConfigError> {
+    let logs: Vec<PathBuf> = logs
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .map(|p| file_key(p))
+        .collect();
+    for (flag, path) in outputs {
+        let Some(path) = path else { continue };
+        let out = file_key(path);
+        if out.starts_with("/dev") {
+            continue;
+        }
+        if let Some(log) = logs.iter().find(|log| out == **log || out.starts_with(log)) {
+            return Err(ConfigError::AmongLogs {
+                flag,
+                path: path.display().to_string(),
+                logs: log.display().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A file to write a report to: not `-` and in a folder that exists, checked before any work
+/// (so a run does not write its rule or state, then fail on the page).
+fn report_path(path: Option<&Path>) -> Result<(), ConfigError> {
+    let Some(path) = path else { return Ok(()) };
+    let folder = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
+    if path.as_os_str() == "-" || path.is_dir() || !folder.is_dir() {
+        return Err(ConfigError::Range {
+            flag: "--report",
+            value: path.display().to_string(),
+            expected: "a file in a folder that exists (the page is written there)",
+        });
+    }
+    Ok(())
+}
+
+fn distinct_files(paths: &[(&'static str, Option<&Path>)]) -> Result<(), ConfigError> {
+    let key = |p: &Path| file_key(p);
     let named: Vec<(&'static str, &Path, PathBuf)> = paths
         .iter()
         .filter_map(|(flag, p)| p.map(|p| (*flag, p, key(p))))
@@ -423,10 +480,13 @@ fn vars(vars: &[String]) -> Result<BTreeMap<String, Vec<String>>, ConfigError> {
 impl TryFrom<cli::ProfileArgs> for Profile {
     type Error = ConfigError;
     fn try_from(args: cli::ProfileArgs) -> Result<Self, ConfigError> {
-        distinct_files(&[
+        let outputs = [
             ("--save", args.save.as_deref()),
             ("--report", args.report.as_deref()),
-        ])?;
+        ];
+        distinct_files(&outputs)?;
+        outside_logs(&outputs, &args.input.paths)?;
+        report_path(args.report.as_deref())?;
         if matches!(args.by, cli::GroupBy::Country | cli::GroupBy::Asn) && args.geoip.is_empty() {
             return Err(ConfigError::Range {
                 flag: "--by",
@@ -511,6 +571,25 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
                 args.output.emit_placeholder.as_deref(),
             ),
         ])?;
+        let rule_out = if args.output.in_place {
+            args.rule.as_deref()
+        } else {
+            args.output.out.as_deref()
+        };
+        outside_logs(
+            &[
+                ("--save", args.save.as_deref()),
+                ("--report", args.report.as_deref()),
+                ("-o", rule_out),
+                ("--emit-filter", args.output.emit_filter.as_deref()),
+                (
+                    "--emit-placeholder",
+                    args.output.emit_placeholder.as_deref(),
+                ),
+            ],
+            &args.input.paths,
+        )?;
+        report_path(args.report.as_deref())?;
         Ok(crate::pipeline::RunConfig {
             policy: policy(&args.policy)?,
             tune: tune(args.rule, args.output, args.policy.force)?,
@@ -525,6 +604,7 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
 impl TryFrom<cli::RebaselineArgs> for Rebaseline {
     type Error = ConfigError;
     fn try_from(args: cli::RebaselineArgs) -> Result<Self, ConfigError> {
+        let logs = args.input.paths.clone();
         let newer = match args.baseline_csv {
             Some(path) => Some(BaselineSource::AthenaCsv(path)),
             None if args.input.paths.is_empty() => None,
@@ -543,7 +623,7 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
         } else {
             args.output.out.as_deref()
         };
-        distinct_files(&[
+        let outputs = [
             ("--state", Some(args.state.as_path())),
             ("--report", args.report.as_deref()),
             ("-o", rule_out),
@@ -552,7 +632,10 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
                 "--emit-placeholder",
                 args.output.emit_placeholder.as_deref(),
             ),
-        ])?;
+        ];
+        distinct_files(&outputs)?;
+        outside_logs(&outputs, &logs)?;
+        report_path(args.report.as_deref())?;
         let tune_cfg = match wants_rule {
             true => Some(tune(args.rule, args.output.clone(), args.policy.force)?),
             false => None,

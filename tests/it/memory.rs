@@ -211,7 +211,7 @@ fn four_hundred_thousand_hits_stream_in_order_in_every_format() {
                 let rows = r.lines().filter(|l| l.starts_with("| 2025-")).count();
                 assert_eq!(rows, 1_000, "{tail:?}");
                 for line in [
-                    "(the first 1,000 of 400,000 hits; --format ndjson or csv lists them all)",
+                    "(the first 1,000 of 400,000 hits; --limit N shows more, --format ndjson or csv lists them all)",
                     "400,000 hits from 1 rule over 400,000 events in 1 file",
                 ] {
                     assert!(tail.iter().any(|l| l == line), "{line}: {tail:?}");

@@ -2522,3 +2522,71 @@ fn run_save_never_lands_on_the_rule_and_writes_nothing_when_the_run_fails() {
         "only the rule is there"
     );
 }
+
+#[test]
+fn no_output_may_replace_a_log_or_land_among_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let log = logs.join("in.json");
+    let text = r#"{"eventTime":"2025-03-01T10:00:00Z","awsRegion":"us-east-1","eventName":"X","eventSource":"s3.amazonaws.com","eventID":"1"}"#;
+    std::fs::write(&log, text).unwrap();
+    let log_s = log.to_str().unwrap();
+    let inside = logs.join("page.html");
+    for args in [
+        vec!["profile", "--report", log_s, log_s],
+        vec!["profile", "--save", log_s, log_s],
+        vec![
+            "profile",
+            "--report",
+            inside.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ],
+        vec![
+            "run",
+            "--force",
+            "--report",
+            log_s,
+            "-o",
+            "/dev/null",
+            log_s,
+        ],
+        vec![
+            "rebaseline",
+            "--state",
+            "/dev/null",
+            "--report",
+            log_s,
+            log_s,
+        ],
+    ] {
+        let out = trailtune()
+            .arg(args[0])
+            .arg("--no-progress")
+            .args(&args[1..])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("is among the logs read"),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        text,
+        "the log is intact"
+    );
+    assert!(!inside.exists());
+    // A page in a folder that does not exist is refused before anything is read or written.
+    let out = trailtune()
+        .args(["profile", "--no-progress", "--save"])
+        .arg(dir.path().join("b.json"))
+        .args(["--report", "/nonexistent/page.html"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join("b.json").exists());
+}
