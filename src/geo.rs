@@ -314,6 +314,11 @@ impl Geo {
         })
     }
 
+    /// Whether some database gives countries (an ASN file alone does not).
+    pub fn has_countries(&self) -> bool {
+        self.dbs.iter().any(|d| d.kind != DbKind::Asn)
+    }
+
     /// The databases, for the report.
     pub fn databases(&self) -> Vec<DbInfo> {
         self.dbs

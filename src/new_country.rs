@@ -41,6 +41,9 @@ pub struct NewCountries {
     pub principals_compared: usize,
     /// Principals first seen during the hunt: no history to compare with.
     pub new_principals: usize,
+    /// Hunt calls by the principals compared whose address has no country (private, an AWS
+    /// service, reserved, unknown to the databases, or a failed lookup): not judged.
+    pub calls_without_country: u64,
     pub findings: Vec<Finding>,
 }
 
@@ -78,16 +81,20 @@ pub fn find(aggregates: &Aggregates, read: Window, hunt_days: u32) -> NewCountri
     let mut active: BTreeSet<&str> = BTreeSet::new();
     let mut hunted: BTreeMap<(&str, &str), Seen> = BTreeMap::new();
     let mut in_hunt: BTreeSet<&str> = BTreeSet::new();
+    let mut without_country: BTreeMap<&str, u64> = BTreeMap::new();
     for (row, country, _) in aggregates.caller_rows() {
         if row.day < hunt.since {
             active.insert(row.principal);
-            if is_country(country) {
+            // A failed call is no evidence of where a principal works from (as in learning the
+            // regions): an attacker's denied probes must not make their country known.
+            if is_country(country) && !row.failed {
                 known.entry(row.principal).or_default().insert(country);
             }
             continue;
         }
         in_hunt.insert(row.principal);
         if !is_country(country) {
+            *without_country.entry(row.principal).or_default() += row.events;
             continue;
         }
         let seen = hunted.entry((row.principal, country)).or_default();
@@ -126,6 +133,11 @@ pub fn find(aggregates: &Aggregates, read: Window, hunt_days: u32) -> NewCountri
         hunt,
         principals_compared: active.len(),
         new_principals: in_hunt.difference(&active).count(),
+        calls_without_country: without_country
+            .iter()
+            .filter(|(p, _)| active.contains(*p))
+            .map(|(_, n)| n)
+            .sum(),
         findings,
     }
 }
@@ -141,6 +153,17 @@ mod tests {
     }
 
     fn add(a: &mut Aggregates, day: &str, principal: &str, country: &str, region: &str) {
+        add_call(a, day, principal, country, region, false);
+    }
+
+    fn add_call(
+        a: &mut Aggregates,
+        day: &str,
+        principal: &str,
+        country: &str,
+        region: &str,
+        failed: bool,
+    ) {
         let key = a.add(&Row {
             day: d(day),
             account: "111122223333",
@@ -149,7 +172,7 @@ mod tests {
             identity_type: "IAMUser",
             principal,
             origin: Origin::Direct,
-            failed: false,
+            failed,
             read_only: true,
             events: 1,
         });
@@ -168,6 +191,8 @@ mod tests {
             "eu-west-1",
         );
         add(&mut a, "2025-03-02", "bob", "US", "us-east-1");
+        // A denied probe from KP in the baseline does not make KP known.
+        add_call(&mut a, "2025-03-03", "alice", "KP", "ap-east-1", true);
         // The hunt: the last 7 days.
         add(&mut a, "2025-03-25", "alice", "GB", "eu-west-1");
         add(&mut a, "2025-03-26", "alice", "KP", "ap-east-1");
@@ -182,6 +207,7 @@ mod tests {
         assert_eq!(found.hunt.since, d("2025-03-25"));
         assert_eq!(found.baseline.until, d("2025-03-24"));
         assert_eq!((found.principals_compared, found.new_principals), (2, 1));
+        assert_eq!(found.calls_without_country, 1, "bob's AWS service call");
         assert_eq!(
             found.findings,
             [Finding {

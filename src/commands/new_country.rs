@@ -17,6 +17,11 @@ pub fn run(args: NewCountryArgs) -> Result<Status> {
     let cfg = config::NewCountry::try_from(args)?;
     // A database that cannot be read stops the run before any log is.
     let geo = Geo::open(&cfg.geoip)?;
+    if !geo.has_countries() {
+        bail!(
+            "--geoip: no database here gives countries (an ASN file names networks only): give a City or Country file, or IPinfo's"
+        );
+    }
     let bar = report::progress::Bar::new(0, cfg.input.progress);
     let learned = baseline::from_logs(&cfg.input, &cfg.window, Some(&geo), &bar)
         .map_err(report::problems::before_error)?;

@@ -78,6 +78,17 @@ fn write_table(out: &mut dyn Write, r: &NewCountries) -> io::Result<()> {
         count(r.principals_compared as u64, "principal", "principals"),
         count(r.new_principals as u64, "principal", "principals"),
     )?;
+    if r.calls_without_country > 0 {
+        writeln!(
+            out,
+            "{} by those principals had no country (private, AWS service, reserved or unknown addresses): not judged.",
+            count(
+                r.calls_without_country,
+                "call in the hunt",
+                "calls in the hunt"
+            )
+        )?;
+    }
     if r.findings.is_empty() {
         return writeln!(out, "No principal called from a country new to it.");
     }
@@ -122,7 +133,12 @@ fn write_table(out: &mut dyn Write, r: &NewCountries) -> io::Result<()> {
     table::hidden_note(out, &hidden)?;
     writeln!(
         out,
-        "{} new to its principal.",
-        count(r.findings.len() as u64, "country", "countries")
+        "{} new to {}.",
+        count(r.findings.len() as u64, "country", "countries"),
+        if r.findings.len() == 1 {
+            "its principal"
+        } else {
+            "their principals"
+        }
     )
 }

@@ -587,11 +587,19 @@ fn new_country_without_history_is_an_error_not_a_quiet_week() {
     );
     assert_eq!(code, Some(2), "{out}");
     assert!(err.contains("nothing was compared"), "{err}");
-    // And it needs a database.
+    // And it needs a database that gives countries: an ASN file alone would say "all clear".
     let out = trailtune()
         .args(["new-country"])
         .arg(&logs)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let out = trailtune()
+        .args(["new-country", "--no-progress", "--geoip"])
+        .arg(testdata("geoip/GeoLite2-ASN-Test.mmdb"))
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database here gives countries"));
 }
