@@ -297,25 +297,35 @@ mod tests {
 /// Events per region and week over a window: what the review page draws as a heatmap.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Heatmap {
-    /// The first day of each week (the window's first day, then every 7 days).
+    /// The first day of each column (the window's first day, then every `days_per_column`).
     pub weeks: Vec<NaiveDate>,
-    /// Per region (busiest first), its events in each week.
+    /// 7, or a multiple of 7 when the window holds more than [`HEATMAP_COLUMNS`] weeks.
+    pub days_per_column: u32,
+    /// Per region (busiest first, at most [`HEATMAP_ROWS`]), its events in each column; the
+    /// regions past that are summed in one last row, `(N other regions)`.
     pub rows: Vec<(String, Vec<u64>)>,
 }
+
+/// The most columns a heatmap has (a 90-day window has 13 weeks; ten years are drawn in
+/// columns of several weeks).
+pub const HEATMAP_COLUMNS: usize = 60;
+/// The most regions a heatmap draws one by one.
+pub const HEATMAP_ROWS: usize = 60;
 
 /// Events per region and week of `window` (regions lower-cased as the profile has them).
 pub fn heatmap(aggregates: &Aggregates, window: crate::window::Window) -> Heatmap {
     let days = (window.until - window.since).num_days().max(0) as usize + 1;
-    let n = days.div_ceil(7);
+    let step = 7 * days.div_ceil(7).div_ceil(HEATMAP_COLUMNS).max(1);
+    let n = days.div_ceil(step);
     let weeks = (0..n)
-        .filter_map(|i| window.since.checked_add_days(Days::new(7 * i as u64)))
+        .filter_map(|i| window.since.checked_add_days(Days::new((step * i) as u64)))
         .collect::<Vec<_>>();
     let mut by_region: std::collections::HashMap<&str, Vec<u64>> = Default::default();
     for (key, &events) in &aggregates.counts {
         if key.day < window.since || key.day > window.until {
             continue;
         }
-        let week = ((key.day - window.since).num_days() / 7) as usize;
+        let week = (key.day - window.since).num_days() as usize / step;
         let row = by_region
             .entry(aggregates.strings.name(key.region))
             .or_insert_with(|| vec![0; weeks.len()]);
@@ -331,7 +341,21 @@ pub fn heatmap(aggregates: &Aggregates, window: crate::window::Window) -> Heatma
         let total = |r: &(String, Vec<u64>)| r.1.iter().sum::<u64>();
         total(b).cmp(&total(a)).then(a.0.cmp(&b.0))
     });
-    Heatmap { weeks, rows }
+    if rows.len() > HEATMAP_ROWS {
+        let rest = rows.split_off(HEATMAP_ROWS - 1);
+        let mut other = vec![0; weeks.len()];
+        for (_, counts) in &rest {
+            for (sum, n) in other.iter_mut().zip(counts) {
+                *sum += n;
+            }
+        }
+        rows.push((format!("({} other regions)", rest.len()), other));
+    }
+    Heatmap {
+        weeks,
+        days_per_column: step as u32,
+        rows,
+    }
 }
 
 /// What a review page shows of a baseline: its regions (as `profile` has them) and its heatmap.
@@ -341,4 +365,53 @@ pub fn review(
 ) -> PolarsResult<(Vec<ProfileRow>, Heatmap)> {
     let regions = profile(&frame(aggregates)?, cols::REGION)?;
     Ok((regions, heatmap(aggregates, window)))
+}
+
+#[cfg(test)]
+mod heatmap_tests {
+    use super::*;
+    use crate::baseline::aggregate::Row;
+    use crate::event::Origin;
+
+    #[test]
+    fn a_heatmap_stays_small_whatever_the_window_and_keeps_every_event() {
+        let mut a = Aggregates::default();
+        let since: NaiveDate = "2015-01-01".parse().unwrap();
+        let regions: Vec<String> = (0..100).map(|i| format!("xx-test-{i}")).collect();
+        let mut total = 0;
+        for day in (0..3650u64).step_by(3) {
+            let region = &regions[(day % 100) as usize];
+            a.add(&Row {
+                day: since + Days::new(day),
+                account: "1",
+                region,
+                event_source: "s3.amazonaws.com",
+                identity_type: "IAMUser",
+                principal: "p",
+                origin: Origin::Direct,
+                failed: false,
+                read_only: true,
+                events: 2,
+            });
+            total += 2;
+        }
+        let window = crate::window::Window {
+            since,
+            until: since + Days::new(3649),
+        };
+        let map = heatmap(&a, window);
+        assert!(map.weeks.len() <= HEATMAP_COLUMNS, "{}", map.weeks.len());
+        assert_eq!(map.rows.len(), HEATMAP_ROWS);
+        assert_eq!(map.days_per_column % 7, 0);
+        assert!(map.rows.last().unwrap().0.ends_with("other regions)"));
+        let drawn: u64 = map.rows.iter().flat_map(|(_, c)| c.iter()).sum();
+        assert_eq!(drawn, total);
+        // 90 days: 13 weeks of 7 days.
+        let short = crate::window::Window {
+            since,
+            until: since + Days::new(89),
+        };
+        let map = heatmap(&a, short);
+        assert_eq!((map.weeks.len(), map.days_per_column), (13, 7));
+    }
 }

@@ -30,25 +30,30 @@ pub struct Page<'a> {
     pub drift: Option<&'a Drift>,
 }
 
-/// `s` with `&`, `<`, `>`, `"` and `'` as character references.
+/// `s` as text on the page: control, bidi and invisible characters spelled out as the tables
+/// spell them (`\u{202e}`), then `&`, `<`, `>`, `"` and `'` as character references.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let spelled: String = s
+        .split('\n')
+        .map(|line| crate::report::text::escape(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = String::with_capacity(spelled.len());
+    for c in spelled.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Control characters would make the page hard to read; they are spelled out.
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
             c => out.push(c),
         }
     }
     out
 }
+
+/// How many values of each breakdown the backtest section names.
+const BREAKDOWN_SHOWN: usize = 12;
 
 const STYLE: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d2330;margin:2em auto;max-width:1100px;padding:0 1em}
@@ -117,7 +122,15 @@ fn shade(share: f64) -> String {
 }
 
 fn heatmap_section(h: &mut String, map: &Heatmap) {
-    h.push_str("<h2>Activity: events per region and week</h2>\n");
+    let _ = writeln!(
+        h,
+        "<h2>Activity: events per region and {}</h2>",
+        if map.days_per_column == 7 {
+            "week".to_string()
+        } else {
+            format!("{} days", map.days_per_column)
+        }
+    );
     if map.rows.is_empty() || map.weeks.is_empty() {
         h.push_str("<p>No events in the window.</p>\n");
         return;
@@ -166,7 +179,7 @@ fn heatmap_section(h: &mut String, map: &Heatmap) {
             };
             let _ = write!(
                 h,
-                "<rect class=\"cell\" x=\"{}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#d7dbe3\" stroke-width=\"0.5\"><title>{} week of {}: {}</title></rect>",
+                "<rect class=\"cell\" x=\"{}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#d7dbe3\" stroke-width=\"0.5\"><title>{} from {}: {}</title></rect>",
                 label_w + i * cell_w,
                 cell_w,
                 cell_h,
@@ -178,7 +191,11 @@ fn heatmap_section(h: &mut String, map: &Heatmap) {
         }
         h.push('\n');
     }
-    h.push_str("</svg>\n<p class=\"legend\">Darker is busier (log scale); white is no event. Each column is a week from its first day.</p>\n");
+    let _ = writeln!(
+        h,
+        "</svg>\n<p class=\"legend\">Darker is busier (log scale); white is no event. Each column is {} days from its first day.</p>",
+        map.days_per_column
+    );
 }
 
 fn regions_section(h: &mut String, rows: &[ProfileRow]) {
@@ -276,6 +293,45 @@ fn backtest_section(h: &mut String, rules: &[RuleInfo], t: &Tally) {
     if t.hits == 0 {
         return;
     }
+    // Where the alerts fall, every one of them counted (the list below holds the first few).
+    let mut groups = vec![
+        ("Region", &t.by_region),
+        ("Account", &t.by_account),
+        ("Principal", &t.by_principal),
+    ];
+    if !t.by_country.is_empty() {
+        groups.push(("Caller country", &t.by_country));
+    }
+    h.push_str(
+        "<table><thead><tr><th>Alerts by</th><th>Most alerts first</th></tr></thead><tbody>\n",
+    );
+    for (title, counts) in groups {
+        let mut v: Vec<(&String, &u64)> = counts.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = v
+            .iter()
+            .take(BREAKDOWN_SHOWN)
+            .map(|(k, n)| {
+                format!(
+                    "{} ({})",
+                    escape(if k.is_empty() { "-" } else { k }),
+                    thousands(**n)
+                )
+            })
+            .collect();
+        let more = v.len().saturating_sub(BREAKDOWN_SHOWN);
+        let _ = writeln!(
+            h,
+            "<tr><th>{title}</th><td>{}{}</td></tr>",
+            shown.join(", "),
+            if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    h.push_str("</tbody></table>\n");
     let located = t.first.iter().any(|d| d.caller.is_some());
     let _ = writeln!(
         h,
@@ -362,7 +418,9 @@ mod tests {
             escape("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
-        assert_eq!(escape("a\u{1b}[31m"), "a\\u{1b}[31m");
+        assert_eq!(escape("a\u{1b}[31m"), "a\\x1b[31m");
+        assert_eq!(escape("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(escape("two\nlines"), "two\nlines");
     }
 
     #[test]

@@ -98,6 +98,21 @@ pub fn fit(table: &mut Table, whole: &[usize], optional: &[usize]) -> Vec<String
             bounds.push((i, width));
         }
     }
+    // Free text wraps, but never into a column too narrow to read.
+    for i in (0..header.len()).filter(|i| !whole.contains(i)) {
+        let widest_line = table
+            .column_cells_iter(i)
+            .flatten()
+            .map(|cell| widest(&cell.content(), false))
+            .max()
+            .unwrap_or(0);
+        if let Some(col) = table.column_mut(i) {
+            let least = (MIN_FREE_TEXT as u16).saturating_sub(col.padding_width());
+            let width = widest_line.min(least).saturating_add(col.padding_width());
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+            bounds.push((i, width));
+        }
+    }
     let fitted = !matches!(table.content_arrangement(), ContentArrangement::Disabled);
     let Some(available) = table.width().filter(|_| fitted) else {
         return Vec::new();
@@ -122,6 +137,12 @@ pub fn fit(table: &mut Table, whole: &[usize], optional: &[usize]) -> Vec<String
             break;
         }
         hidden.push(i);
+    }
+    if needed(&hidden) > usize::from(available) {
+        // Too narrow even so: the whole table at its natural width (the terminal folds its
+        // lines) rather than a split value.
+        table.set_content_arrangement(ContentArrangement::Disabled);
+        return Vec::new();
     }
     for &i in &hidden {
         if let Some(col) = table.column_mut(i) {

@@ -187,6 +187,20 @@ fn tables_fit_columns_and_never_split_a_code_a_date_or_a_number() {
         if !hidden.is_empty() {
             assert!(narrow.contains(hidden), "{narrow}");
         }
+        // Narrower than the values themselves: the table keeps its natural width, whole.
+        let tiny = trailtune()
+            .current_dir(corpus)
+            .env("COLUMNS", "45")
+            .args(args)
+            .output()
+            .unwrap();
+        let tiny = String::from_utf8(tiny.stdout).unwrap();
+        let (rows, tiny_rows) = (
+            wide.lines().filter(|l| l.starts_with('|')).count(),
+            tiny.lines().filter(|l| l.starts_with('|')).count(),
+        );
+        assert_eq!(rows, tiny_rows, "a row folded:\n{tiny}");
+        assert!(!tiny.contains("left out at this width"), "{tiny}");
     }
 }
 
