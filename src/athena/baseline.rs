@@ -62,7 +62,9 @@ keyed AS (
       WHEN identity_type = 'AWSAccount' AND arn IS NULL AND identity_account IS NOT NULL
         THEN concat('aws-account:', identity_account)
       WHEN issuer_arn IS NOT NULL THEN issuer_arn
-      WHEN arn IS NOT NULL THEN regexp_replace(arn, '^(.*?:assumed-role/[^/]*)/.*$', '$1')
+      WHEN arn IS NOT NULL THEN regexp_replace(
+        regexp_replace(arn, '^(.*?):sts:(.*?):assumed-role/([^/]*)/.*$', '$1:iam:$2:role/$3'),
+        '^(.*?:assumed-role/[^/]*)/.*$', '$1')
       WHEN identity_type IN ('Unknown', 'IdentityCenterUser')
         AND COALESCE(user_name, on_behalf_of_user) IS NOT NULL
         THEN concat('identity-center:', COALESCE(user_name, on_behalf_of_user))

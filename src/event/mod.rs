@@ -420,11 +420,23 @@ pub fn principal_arn_prefix(principal: &str) -> String {
     principal.to_string()
 }
 
-/// `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:sts::123:assumed-role/Role`.
+/// `arn:aws:sts::123:assumed-role/Role/session` -> `arn:aws:iam::123:role/Role`: the role, named
+/// as the session issuer names it when CloudTrail gives one, so a role's calls with and without
+/// `sessionContext` are one principal (a role path, which the session ARN does not carry, is the
+/// only difference left). An ARN of another shape keeps everything up to the role name.
 fn strip_session(arn: &str) -> Cow<'_, str> {
     if let Some(pos) = arn.find(":assumed-role/") {
         let rest = &arn[pos + ":assumed-role/".len()..];
         if let Some(slash) = rest.find('/') {
+            let head = &arn[..pos];
+            if let Some(sts) = head.find(":sts:") {
+                return Cow::Owned(format!(
+                    "{}:iam:{}:role/{}",
+                    &head[..sts],
+                    &head[sts + ":sts:".len()..],
+                    &rest[..slash]
+                ));
+            }
             return Cow::Borrowed(&arn[..pos + ":assumed-role/".len() + slash]);
         }
     }
@@ -457,7 +469,12 @@ mod tests {
             r#"{"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/Deploy/ci-123"}}"#,
         )
         .unwrap();
-        assert_eq!(ev.principal(), "arn:aws:sts::1:assumed-role/Deploy");
+        assert_eq!(ev.principal(), "arn:aws:iam::1:role/Deploy");
+        let ev = Event::parse(
+            r#"{"userIdentity":{"type":"AssumedRole","arn":"arn:aws-cn:sts::2:assumed-role/R/s"}}"#,
+        )
+        .unwrap();
+        assert_eq!(ev.principal(), "arn:aws-cn:iam::2:role/R");
         let ev = Event::parse(
             r#"{"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/s",
                "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/R"}}}}"#,

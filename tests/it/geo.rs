@@ -603,3 +603,32 @@ fn new_country_without_history_is_an_error_not_a_quiet_week() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database here gives countries"));
 }
+
+#[test]
+fn a_role_is_one_principal_with_or_without_its_session_issuer() {
+    // A role's calls from GB carry sessionContext; its calls from CN do not: one principal, and
+    // CN is new to it.
+    let dir = tempfile::tempdir().unwrap();
+    let call = |day: u32, ip: &str, issuer: bool| {
+        let mut identity = json!({"type": "AssumedRole", "arn": format!("arn:aws:sts::111122223333:assumed-role/Admin/s{day}")});
+        if issuer {
+            identity["sessionContext"] = json!({"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/Admin"}});
+        }
+        json!({
+            "eventTime": format!("2025-03-{day:02}T10:00:00Z"), "eventID": format!("e{day}"),
+            "eventName": "ListBuckets", "eventSource": "s3.amazonaws.com", "awsRegion": "eu-west-1",
+            "recipientAccountId": "111122223333", "sourceIPAddress": ip, "userIdentity": identity,
+        })
+        .to_string()
+    };
+    let mut lines: Vec<String> = (1..=24).map(|d| call(d, "81.2.69.142", true)).collect();
+    lines.push(call(28, "175.16.199.1", false));
+    let logs = dir.path().join("roles.ndjson");
+    std::fs::write(&logs, lines.join("\n")).unwrap();
+    let (code, out, err) = new_country(&logs, &["--format", "ndjson"]);
+    assert_eq!(code, Some(1), "{err}");
+    let finding: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(finding["principal"], "arn:aws:iam::111122223333:role/Admin");
+    assert_eq!(finding["country"], "CN");
+    assert_eq!(finding["known_countries"], json!(["GB"]));
+}
