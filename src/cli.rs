@@ -406,7 +406,8 @@ pub struct TuneOutputArgs {
     #[arg(long, requires = "rule")]
     pub in_place: bool,
 
-    /// Write nothing; exit 1 when the rule would change, 0 when it is up to date (for cron/CI).
+    /// Write no rule, state or emitted file; exit 1 when the rule would change, 0 when it is up
+    /// to date (for cron/CI).
     #[arg(long)]
     pub check: bool,
 
@@ -506,7 +507,7 @@ pub struct RunArgs {
 
     /// Also write a review page: one self-contained HTML file (no network) with the region
     /// table, a region × week heatmap, the allowlist decisions with their reasons, the rule's
-    /// diff and the backtest, readable when printed.
+    /// diff and the backtest, readable when printed (a report: written under --check too).
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
 
