@@ -467,7 +467,10 @@ fn profile_counts_events_by_the_callers_country_and_network() {
     );
     let strip = |p: &std::path::Path| {
         let mut v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
-        v.as_object_mut().unwrap().remove("created_at").expect("a creation time");
+        v.as_object_mut()
+            .unwrap()
+            .remove("created_at")
+            .expect("a creation time");
         v
     };
     assert_eq!(strip(&with), strip(&without));
