@@ -314,6 +314,14 @@ impl Geo {
         })
     }
 
+    /// The databases at `paths`, or `None` when there are none (no lookups at all).
+    pub fn open_if_any(paths: &[PathBuf]) -> Result<Option<Geo>, GeoError> {
+        if paths.is_empty() {
+            return Ok(None);
+        }
+        Geo::open(paths).map(Some)
+    }
+
     /// Whether some database gives countries (an ASN file alone does not).
     pub fn has_countries(&self) -> bool {
         self.dbs.iter().any(|d| d.kind != DbKind::Asn)

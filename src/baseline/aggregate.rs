@@ -639,9 +639,11 @@ pub fn fold_source(source: &Source, dedup: &Dedup, geo: Option<&crate::geo::Geo>
         });
         let caller = geo.map(|geo| {
             let ip = event.source_ip.get().unwrap_or_default();
-            let (country, network) = located
-                .entry(ip.to_string())
-                .or_insert_with(|| crate::geo::labels(&geo.caller(ip)));
+            // Looked up (and its text copied) once per distinct address, not per event.
+            if !located.contains_key(ip) {
+                located.insert(ip.to_string(), crate::geo::labels(&geo.caller(ip)));
+            }
+            let (country, network) = &located[ip];
             folded.aggregates.add_caller(key, country, network, 1)
         });
         if let Some(id) = event.event_id.get() {

@@ -17,11 +17,7 @@ use crate::sigma::RuleSet;
 pub fn run(args: DetectArgs) -> Result<Status> {
     let cfg = config::Detect::try_from(args)?;
     // A database that cannot be read stops the run before any log is.
-    let geo = if cfg.geoip.is_empty() {
-        None
-    } else {
-        Some(Geo::open(&cfg.geoip)?)
-    };
+    let geo = Geo::open_if_any(&cfg.geoip)?;
     let loaded = RuleSet::load_paths(&cfg.rules, &cfg.load);
     // Never hold the stderr lock across the run: the progress bar draws to stderr from workers.
     let mut err = std::io::stderr();

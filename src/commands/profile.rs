@@ -18,9 +18,10 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
     let by_caller = matches!(column, cols::COUNTRY | cols::NETWORK);
     // A database that cannot be read stops the run before any log is; it is asked only when
     // the rows are the callers' countries or networks.
-    let geo = match (by_caller, cfg.geoip.is_empty()) {
-        (true, false) => Some(Geo::open(&cfg.geoip)?),
-        _ => None,
+    let geo = if by_caller {
+        Geo::open_if_any(&cfg.geoip)?
+    } else {
+        None
     };
     let bar = report::progress::Bar::new(0, cfg.input.progress);
     let learned = baseline::from_logs(&cfg.input, &cfg.window, geo.as_ref(), &bar)

@@ -26,11 +26,7 @@ pub fn run(args: RunArgs) -> Result<Status> {
     };
     let mut recorder = report::run::Recorder::new(inner);
     // A database that cannot be read stops the run before any log is.
-    let geo = if cfg.geoip.is_empty() {
-        None
-    } else {
-        Some(Geo::open(&cfg.geoip)?)
-    };
+    let geo = Geo::open_if_any(&cfg.geoip)?;
     let bar = report::progress::Bar::new(0, cfg.input.progress);
     let outcome = pipeline::run(&cfg, geo.as_ref(), &mut recorder, &bar).map_err(|e| match e {
         pipeline::RunError::Learn(e) => report::problems::before_error(e).into(),
