@@ -635,3 +635,35 @@ fn a_role_is_one_principal_with_or_without_its_session_issuer() {
     assert_eq!(finding["country"], "CN");
     assert_eq!(finding["known_countries"], json!(["GB"]));
 }
+
+#[test]
+fn new_country_reads_a_shell_pipeline_as_it_reads_files() {
+    // `zcat logs.gz | trailtune new-country ... -` finds what the file finds.
+    let dir = tempfile::tempdir().unwrap();
+    let logs = travel_logs(dir.path());
+    let gz = dir.path().join("logs.ndjson.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    std::io::Write::write_all(&mut enc, &std::fs::read(&logs).unwrap()).unwrap();
+    enc.finish().unwrap();
+    let (_, from_file, _) = new_country(&logs, &["--format", "ndjson"]);
+    for input in [std::fs::read(&logs).unwrap(), std::fs::read(&gz).unwrap()] {
+        let out = trailtune()
+            .args([
+                "new-country",
+                "--no-progress",
+                "--format",
+                "ndjson",
+                "--geoip",
+            ])
+            .arg(testdata("geoip/GeoLite2-City-Test.mmdb"))
+            .arg("-")
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), from_file);
+    }
+}

@@ -333,6 +333,17 @@ fn portable_artefacts() {
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
 }
 
+/// The alerts the tuned rule raises over the test corpus: its anomalies and near-miss decoys.
+fn backtest_alerts() -> usize {
+    let truth = &corpus().truth;
+    truth.anomalies.len()
+        + truth
+            .decoys
+            .iter()
+            .filter(|d| d.kind == "near_miss")
+            .count()
+}
+
 #[test]
 fn run_prints_every_stage_and_backtests() {
     let dir = tempfile::tempdir().unwrap();
@@ -357,13 +368,7 @@ fn run_prints_every_stage_and_backtests() {
     ] {
         assert!(text.contains(heading), "missing {heading}");
     }
-    let n = corpus().truth.anomalies.len()
-        + corpus()
-            .truth
-            .decoys
-            .iter()
-            .filter(|d| d.kind == "near_miss")
-            .count();
+    let n = backtest_alerts();
     assert!(
         text.contains(&format!("{n} alerts over the window")),
         "{text}"
@@ -636,13 +641,7 @@ fn run_format_json_is_one_document_of_every_step() {
         .map(String::as_str)
         .collect();
     assert_eq!(keys, ["allowlist", "backtest", "profile", "tuned"]);
-    let n = corpus().truth.anomalies.len()
-        + corpus()
-            .truth
-            .decoys
-            .iter()
-            .filter(|d| d.kind == "near_miss")
-            .count();
+    let n = backtest_alerts();
     assert_eq!(doc["backtest"]["alerts"], n as u64);
     assert!(doc["backtest"]["first"][0]["principal"].is_string());
     assert!(
