@@ -211,9 +211,10 @@ pub struct ProfileArgs {
     pub window: WindowArgs,
 
     /// One row per region (default), account, principal, service or day; or, with --geoip, per
-    /// country or network (AS) the calls came from.
-    #[arg(long, value_enum, default_value_t)]
-    pub by: GroupBy,
+    /// country or network (AS) the calls came from. Two, comma-separated, give one row per pair
+    /// seen together: `--by region,account` shows which account uses which region.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "region")]
+    pub by: Vec<GroupBy>,
 
     /// A GeoIP database (.mmdb, repeatable): MaxMind GeoIP2/GeoLite2 City, Country, ASN or ISP,
     /// or IPinfo's country + ASN files, for --by country or asn. Offline: nothing is ever sent
@@ -280,21 +281,33 @@ pub struct PolicyArgs {
     #[arg(long, value_name = "N", default_value_t = defaults::MIN_PRINCIPALS)]
     pub min_principals: u32,
 
-    /// Always allow this region (repeatable, or comma-separated).
+    /// Always allow this region (repeatable, or comma-separated). ACCOUNT:REGION pins it for
+    /// one account (with --per-account).
     #[arg(long, value_name = "REGION", value_delimiter = ',')]
     pub allow: Vec<String>,
 
     /// Never allow this region; wins over everything (repeatable, or comma-separated).
+    /// ACCOUNT:REGION pins it for one account (with --per-account).
     #[arg(long, value_name = "REGION", value_delimiter = ',')]
     pub deny: Vec<String>,
 
     /// Admit a quarantined region after review (repeatable, or comma-separated).
+    /// ACCOUNT:REGION admits it for one account (with --per-account).
     #[arg(long, value_name = "REGION", value_delimiter = ',')]
     pub approve: Vec<String>,
 
     /// Reject a region in review: never admitted automatically (repeatable, or comma-separated).
+    /// ACCOUNT:REGION rejects it for one account (with --per-account).
     #[arg(long, value_name = "REGION", value_delimiter = ',')]
     pub reject: Vec<String>,
+
+    /// Decide the allowlist of each account (recipientAccountId) from its own activity, beside
+    /// the organization-wide one. The tuned rule lists every region unusual for at least one
+    /// account and exempts each account's own regions in a filter of its own
+    /// (`filter_account_<ID>`); an account with too little history uses the
+    /// organization-wide allowlist.
+    #[arg(long)]
+    pub per_account: bool,
 
     /// Accept codes in --allow/--deny/--approve/--reject that the region catalogue does not know
     /// (a region launched after this build, or an odd code seen in the logs). Without it an

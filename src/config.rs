@@ -14,7 +14,7 @@ use crate::baseline::state::MergeOptions;
 use crate::baseline::{BaselineSource, cols};
 use crate::cli;
 use crate::input::InputConfig;
-use crate::policy::{LearnFilter, PolicyConfig};
+use crate::policy::{LearnFilter, Pins, PolicyConfig};
 use crate::regions;
 use crate::report::{Format, Output};
 use crate::sigma::LoadOptions;
@@ -42,6 +42,14 @@ pub enum ConfigError {
         botocore: String,
         suggestions: Vec<String>,
     },
+    #[error(
+        "{flag} {value:?}: an account pin is ACCOUNT:REGION with a 12-digit account ID (e.g. 111122223333:eu-west-1)"
+    )]
+    AccountPin { flag: &'static str, value: String },
+    #[error(
+        "{flag} {value}: a pin that names an account needs --per-account (the organization-wide rule cannot exempt one account)"
+    )]
+    AccountPinWithoutPerAccount { flag: &'static str, value: String },
     #[error("--var {0:?}: expected name=value[,value...]")]
     Var(String),
     #[error(
@@ -161,6 +169,8 @@ pub struct Profile {
     pub window: WindowSpec,
     /// The column a row is keyed by, and its name in the report.
     pub by: (&'static str, &'static str),
+    /// The second key column, if any (`--by region,account`).
+    pub by2: Option<(&'static str, &'static str)>,
     pub output: Output,
     pub save: Option<PathBuf>,
     /// GeoIP databases (for `--by country|asn`).
@@ -344,16 +354,33 @@ fn days(flag: &'static str, value: u32) -> Result<u32, ConfigError> {
 }
 
 /// Region codes as given (repeatable, comma-separated): trimmed, lower-cased, checked against
-/// the catalogue unless `accept_unknown`.
+/// the catalogue unless `accept_unknown`. A value `ACCOUNT:REGION` pins the region for that
+/// account only; those are returned apart, by account.
+type Pinned = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>);
+
 fn regions(
     flag: &'static str,
     values: &[String],
     accept_unknown: bool,
-) -> Result<BTreeSet<String>, ConfigError> {
+) -> Result<Pinned, ConfigError> {
     let cat = regions::catalogue();
     let mut out = BTreeSet::new();
+    let mut by_account: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for raw in values {
-        let code = raw.trim().to_ascii_lowercase();
+        let (account, code) = match raw.split_once(':') {
+            Some((account, code)) => {
+                let account = account.trim();
+                if !crate::policy::is_account_id(account) || code.trim().is_empty() {
+                    return Err(ConfigError::AccountPin {
+                        flag,
+                        value: raw.clone(),
+                    });
+                }
+                (Some(account), code)
+            }
+            None => (None, raw.as_str()),
+        };
+        let code = code.trim().to_ascii_lowercase();
         if code.is_empty() {
             continue;
         }
@@ -361,13 +388,23 @@ fn regions(
             return Err(ConfigError::UnknownRegion {
                 flag,
                 suggestions: nearest(&code, cat.regions().map(|r| r.code.as_str())),
-                code: raw.trim().to_string(),
+                code: code.clone(),
                 botocore: cat.botocore_version.clone(),
             });
         }
-        out.insert(code);
+        match account {
+            Some(account) => {
+                by_account
+                    .entry(account.to_string())
+                    .or_default()
+                    .insert(code);
+            }
+            None => {
+                out.insert(code);
+            }
+        }
     }
-    Ok(out)
+    Ok((out, by_account))
 }
 
 /// The known codes closest to `code` (edit distance at most 3), best first, at most three.
@@ -402,6 +439,33 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The policy's knobs, validated. The review decisions saved in a baseline are merged later
 /// ([`PolicyConfig::with_review`]).
 pub fn policy(args: &cli::PolicyArgs) -> Result<PolicyConfig, ConfigError> {
+    let unknown = args.accept_unknown_regions;
+    let (allow, allow_by) = regions("--allow", &args.allow, unknown)?;
+    let (deny, deny_by) = regions("--deny", &args.deny, unknown)?;
+    let (approve, approve_by) = regions("--approve", &args.approve, unknown)?;
+    let (reject, reject_by) = regions("--reject", &args.reject, unknown)?;
+    let mut account_pins: BTreeMap<String, Pins> = BTreeMap::new();
+    type Field = fn(&mut Pins) -> &mut BTreeSet<String>;
+    let fields: [(&'static str, _, Field); 4] = [
+        ("--allow", allow_by, |p| &mut p.allow),
+        ("--deny", deny_by, |p| &mut p.deny),
+        ("--approve", approve_by, |p| &mut p.approve),
+        ("--reject", reject_by, |p| &mut p.reject),
+    ];
+    for (flag, by, field) in fields {
+        for (account, codes) in by {
+            if !args.per_account {
+                return Err(ConfigError::AccountPinWithoutPerAccount {
+                    flag,
+                    value: format!(
+                        "{account}:{}",
+                        codes.iter().next().cloned().unwrap_or_default()
+                    ),
+                });
+            }
+            field(account_pins.entry(account).or_default()).extend(codes);
+        }
+    }
     Ok(PolicyConfig {
         learn: LearnFilter {
             failed: !args.learn_failed,
@@ -414,13 +478,15 @@ pub fn policy(args: &cli::PolicyArgs) -> Result<PolicyConfig, ConfigError> {
         min_share_pct: percent("--min-share", args.min_share, false)?,
         min_days: days("--min-days", args.min_days)?,
         min_principals: args.min_principals,
-        allow: regions("--allow", &args.allow, args.accept_unknown_regions)?,
-        deny: regions("--deny", &args.deny, args.accept_unknown_regions)?,
-        approve: regions("--approve", &args.approve, args.accept_unknown_regions)?,
-        reject: regions("--reject", &args.reject, args.accept_unknown_regions)?,
+        allow,
+        deny,
+        approve,
+        reject,
         quarantine_days: days("--quarantine-days", args.quarantine_days)?,
         min_history_days: days("--min-history", args.min_history)?,
         sweeper_region_pct: percent("--sweeper-regions", args.sweeper_regions, true)?,
+        per_account: args.per_account,
+        account_pins,
     })
 }
 
@@ -487,25 +553,39 @@ impl TryFrom<cli::ProfileArgs> for Profile {
         distinct_files(&outputs)?;
         outside_logs(&outputs, &args.input.paths)?;
         report_path(args.report.as_deref())?;
-        if matches!(args.by, cli::GroupBy::Country | cli::GroupBy::Asn) && args.geoip.is_empty() {
+        let name = |b: &cli::GroupBy| format!("{b:?}").to_lowercase();
+        let by_value = || args.by.iter().map(name).collect::<Vec<_>>().join(",");
+        if let Some(b) = (args.by.iter())
+            .find(|b| matches!(b, cli::GroupBy::Country | cli::GroupBy::Asn))
+            .filter(|_| args.geoip.is_empty())
+        {
             return Err(ConfigError::Range {
                 flag: "--by",
-                value: format!("{:?}", args.by).to_lowercase(),
+                value: name(b),
                 expected: "--geoip FILE.mmdb as well: where a caller is comes from a GeoIP database",
             });
         }
+        if args.by.is_empty() || args.by.len() > 2 || args.by.first() == args.by.get(1) {
+            return Err(ConfigError::Range {
+                flag: "--by",
+                value: by_value(),
+                expected: "one key, or two different keys separated by a comma (e.g. region,account)",
+            });
+        }
+        let column = |b: &cli::GroupBy| match b {
+            cli::GroupBy::Region => (cols::REGION, "region"),
+            cli::GroupBy::Account => (cols::ACCOUNT, "account"),
+            cli::GroupBy::Principal => (cols::PRINCIPAL, "principal"),
+            cli::GroupBy::Service => (cols::EVENT_SOURCE, "service"),
+            cli::GroupBy::Day => (cols::DAY, "day"),
+            cli::GroupBy::Country => (cols::COUNTRY, "country"),
+            cli::GroupBy::Asn => (cols::NETWORK, "network"),
+        };
         Ok(Profile {
             window: window(&args.window)?,
             input: input(args.input),
-            by: match args.by {
-                cli::GroupBy::Region => (cols::REGION, "region"),
-                cli::GroupBy::Account => (cols::ACCOUNT, "account"),
-                cli::GroupBy::Principal => (cols::PRINCIPAL, "principal"),
-                cli::GroupBy::Service => (cols::EVENT_SOURCE, "service"),
-                cli::GroupBy::Day => (cols::DAY, "day"),
-                cli::GroupBy::Country => (cols::COUNTRY, "country"),
-                cli::GroupBy::Asn => (cols::NETWORK, "network"),
-            },
+            by: column(&args.by[0]),
+            by2: args.by.get(1).map(column),
             output: output(args.format, args.csv_raw),
             save: args.save,
             geoip: args.geoip,

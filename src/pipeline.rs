@@ -6,11 +6,12 @@
 
 use std::path::Path;
 
+use crate::baseline::Baseline;
 use crate::baseline::{BaselineSource, LearnError, Learned};
 use crate::detect::{self, Detection, Tally};
 use crate::geo::Geo;
 use crate::input::{self, DiscoverOptions, InputConfig, InputError, Progress};
-use crate::policy::{self, PolicyConfig, RegionPolicy};
+use crate::policy::{self, AccountPolicies, PolicyConfig, RegionPolicy};
 use crate::sigma::{LoadOptions, RuleInfo, RuleSet};
 use crate::tune::{self, Rule, TuneConfig, TuneError, Tuned};
 use crate::window::WindowSpec;
@@ -35,15 +36,38 @@ pub trait Steps {
     fn saved(&mut self, _path: &Path, _learned: &Learned) -> std::io::Result<()> {
         Ok(())
     }
-    fn decided(&mut self, policy: &RegionPolicy) -> std::io::Result<()>;
+    /// The organization-wide decision, and each account's with `--per-account`.
+    fn decided(
+        &mut self,
+        policy: &RegionPolicy,
+        accounts: Option<&AccountPolicies>,
+    ) -> std::io::Result<()>;
     /// The tuned rule; `written` names the file it was written to, if any.
     fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> std::io::Result<()>;
     /// One hit of the backtest, in order, as it is read (the hits are never all held).
     fn backtest_hit(&mut self, _hit: &Detection) -> std::io::Result<()> {
         Ok(())
     }
-    /// The backtest is over: its hits counted, the first [`BACKTEST_KEPT`] kept whole.
-    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> std::io::Result<()>;
+    /// The backtest is over: its hits counted, the first [`BACKTEST_KEPT`] kept whole; with
+    /// several accounts, beside the other form's alert volume.
+    fn backtested(
+        &mut self,
+        rules: &[RuleInfo],
+        tally: &Tally,
+        forms: Option<&Forms>,
+    ) -> std::io::Result<()>;
+}
+
+/// The two forms of the tuned rule side by side, so a user can choose: the organization-wide
+/// allowlist, or one allowlist per account (`--per-account`).
+#[derive(Debug, Clone)]
+pub struct Forms {
+    /// The rule tuned (and written) is the per-account form.
+    pub tuned_per_account: bool,
+    /// How many regions the tuned rule lists.
+    pub tuned_listed: usize,
+    /// The other form's backtest and the regions it lists, or why it could not be tuned.
+    pub other: Result<(Tally, usize), String>,
 }
 
 /// How many backtest hits are kept whole for the report.
@@ -107,12 +131,14 @@ pub fn run(
     let base = &learned.baseline;
 
     // 2. Decide.
-    let decided = policy::decide(base, &cfg.policy.with_review(&base.review))?;
-    steps.decided(&decided)?;
+    let policy_cfg = cfg.policy.with_review(&base.review);
+    let decided = policy::decide(base, &policy_cfg)?;
+    let accounts = policy::decide_accounts(base, &policy_cfg, &decided)?;
+    steps.decided(&decided, accounts.as_ref())?;
     tune::ensure_history(&decided, cfg.policy.min_history_days, cfg.tune.force)?;
 
     // 3. Tune.
-    let tuned = tune::prepare(&rule, base, &decided, &cfg.tune)?;
+    let tuned = tune::prepare(&rule, base, &decided, accounts.as_ref(), &cfg.tune)?;
     // Every check has passed: the baseline is saved, then the rule written.
     if let Some(path) = &cfg.save {
         base.save(path)?;
@@ -122,12 +148,21 @@ pub fn run(
     let written = cfg.tune.target_path().filter(|_| !cfg.tune.check);
     steps.tuned(&rule, &tuned, written)?;
 
-    // 4. Backtest: the same input again (its problems were reported with step 1).
-    let loaded = RuleSet::load_str(
-        &tuned.text,
-        Path::new("<tuned rule>"),
-        &LoadOptions::default(),
-    );
+    // 4. Backtest: the same input again (its problems were reported with step 1), with the
+    // other form of the rule beside it when the logs hold several accounts.
+    let other = other_form(
+        &rule,
+        base,
+        &policy_cfg,
+        &decided,
+        accounts.as_ref(),
+        &cfg.tune,
+    )?;
+    let mut texts = vec![(tuned.text.as_str(), Path::new("<tuned rule>"))];
+    if let Some(Ok((_, text))) = &other {
+        texts.push((text.as_str(), Path::new("<other form>")));
+    }
+    let loaded = RuleSet::load_texts(&texts, &LoadOptions::default());
     if let Some(e) = loaded.errors.first() {
         return Err(RunError::TunedRule(e.to_string()));
     }
@@ -152,17 +187,76 @@ pub fn run(
         detect::RunError::Sort(e) => RunError::Io(e),
     })?;
     let mut tally = Tally::new(BACKTEST_KEPT);
+    let mut other_tally = Tally::new(0);
     for hit in &mut outcome.hits {
         let mut hit = hit?;
         hit.caller = geo.map(|g| g.caller(&hit.source_ip));
+        if hit.rule != 0 {
+            other_tally.add(&hit);
+            continue;
+        }
         steps.backtest_hit(&hit)?;
         tally.add(&hit);
     }
-    steps.backtested(loaded.rules.rules(), &tally)?;
+    let forms = other.map(|other| Forms {
+        tuned_per_account: accounts.is_some(),
+        tuned_listed: listed(&tuned.plan),
+        other: other.map(|(other_listed, _)| (other_tally, other_listed)),
+    });
+    steps.backtested(&loaded.rules.rules()[..1], &tally, forms.as_ref())?;
     let problems = outcome.finish();
     Ok(RunOutcome {
         backtest: tally,
         skipped_input: !learned.problems.is_empty() || !problems.is_empty(),
         rule_changed: tuned.changed,
     })
+}
+
+/// How many regions a plan lists (or allows, in the allowlist form).
+fn listed(plan: &crate::rewrite::TunePlan) -> usize {
+    match &plan.regions {
+        crate::rewrite::RegionMode::Denylist(r) | crate::rewrite::RegionMode::Allowlist(r) => {
+            r.len()
+        }
+    }
+}
+
+/// The other form of the tuned rule, for the side-by-side backtest: the organization-wide form
+/// when the rule was tuned per account, the per-account form otherwise (only when the baseline
+/// holds at least two accounts: with one, both forms are the same rule). Gives the number of
+/// regions it lists and its text, or why it could not be tuned.
+type Other = Result<(usize, String), String>;
+
+fn other_form(
+    rule: &Rule,
+    base: &Baseline,
+    policy_cfg: &PolicyConfig,
+    decided: &RegionPolicy,
+    accounts: Option<&AccountPolicies>,
+    tune_cfg: &TuneConfig,
+) -> Result<Option<Other>, RunError> {
+    // Only the text is wanted: nothing is read back from or written to a target.
+    let cfg = TuneConfig {
+        target: tune::Target::Stdout,
+        emit_filter: None,
+        emit_placeholder: None,
+        ..tune_cfg.clone()
+    };
+    let per_account = match accounts {
+        Some(_) => None,
+        None => {
+            let cfg = PolicyConfig {
+                per_account: true,
+                ..policy_cfg.clone()
+            };
+            match policy::decide_accounts(base, &cfg, decided)? {
+                Some(a) if a.accounts.len() >= 2 => Some(a),
+                _ => return Ok(None),
+            }
+        }
+    };
+    let other = tune::prepare(rule, base, decided, per_account.as_ref(), &cfg)
+        .map(|t| (listed(&t.plan), t.text))
+        .map_err(|e| e.to_string());
+    Ok(Some(other))
 }

@@ -108,6 +108,8 @@ fn build(rows: &[super::aggregate::Row<'_>]) -> PolarsResult<DataFrame> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ProfileRow {
     pub key: String,
+    /// The second key, when rows are keyed by two columns (`profile --by region,account`).
+    pub key2: Option<String>,
     pub events: u64,
     pub share_pct: f64,
     pub active_days: u32,
@@ -141,10 +143,24 @@ pub fn pct(part: u64, whole: u64) -> f64 {
 /// Group the frame by `key` (one of the [`cols`](mod@cols) names) and compute the profile columns. Rows
 /// are sorted by events (descending), then key.
 pub fn profile(df: &DataFrame, key: &str) -> PolarsResult<Vec<ProfileRow>> {
+    profile_by(df, key, None)
+}
+
+/// [`profile`] keyed by two columns: one row per pair of values seen together (the matrix a
+/// reviewer reads to see which account uses which region), sorted by events.
+pub fn profile_by(df: &DataFrame, key: &str, key2: Option<&str>) -> PolarsResult<Vec<ProfileRow>> {
+    let mut keys = vec![col(key).cast(DataType::String).alias("key")];
+    if let Some(key2) = key2 {
+        keys.push(col(key2).cast(DataType::String).alias("key2"));
+    }
+    let mut order = vec!["events", "key"];
+    if key2.is_some() {
+        order.push("key2");
+    }
     let out = df
         .clone()
         .lazy()
-        .group_by([col(key).cast(DataType::String).alias("key")])
+        .group_by(keys)
         .agg([
             col(cols::EVENTS).sum().alias("events"),
             col(cols::DAY).n_unique().alias("active_days"),
@@ -167,14 +183,18 @@ pub fn profile(df: &DataFrame, key: &str) -> PolarsResult<Vec<ProfileRow>> {
                 .alias("direct"),
         ])
         .sort(
-            ["events", "key"],
+            order.clone(),
             SortMultipleOptions::default()
-                .with_order_descending_multi([true, false])
+                .with_order_descending_multi(order.iter().map(|c| *c == "events"))
                 .with_maintain_order(true),
         )
         .collect()?;
     let height = out.height();
     let key_col = out.column("key")?.str()?.clone();
+    let key2_col = match key2 {
+        Some(_) => Some(out.column("key2")?.str()?.clone()),
+        None => None,
+    };
     let u64_col = |name: &str| -> PolarsResult<Vec<u64>> {
         let col = out.column(name)?.cast(&DataType::UInt64)?;
         let ca = col.u64()?;
@@ -199,6 +219,9 @@ pub fn profile(df: &DataFrame, key: &str) -> PolarsResult<Vec<ProfileRow>> {
     Ok((0..height)
         .map(|i| ProfileRow {
             key: key_col.get(i).unwrap_or("").to_string(),
+            key2: key2_col
+                .as_ref()
+                .map(|c| c.get(i).unwrap_or("").to_string()),
             events: events[i],
             share_pct: pct(events[i], total),
             active_days: days[i] as u32,

@@ -15,7 +15,9 @@ use crate::report::{self, profile::ProfileReport};
 pub fn run(args: ProfileArgs) -> Result<Status> {
     let cfg = config::Profile::try_from(args)?;
     let (column, by) = cfg.by;
-    let by_caller = matches!(column, cols::COUNTRY | cols::NETWORK);
+    let by_caller = [Some(column), cfg.by2.map(|b| b.0)]
+        .iter()
+        .any(|c| matches!(c, Some(cols::COUNTRY | cols::NETWORK)));
     // A database that cannot be read stops the run before any log is; it is asked only when
     // the rows are the callers' countries or networks.
     let geo = if by_caller {
@@ -33,18 +35,29 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
         baseline::frame(&baseline.aggregates)
     }
     .context("building the profile frame")?;
-    let mut rows = baseline::profile(&df, column).context("computing the profile")?;
-    if column == cols::DAY {
-        // Days read best in calendar order; the key is days since 1970 as text.
-        for row in &mut rows {
-            if let Ok(n) = row.key.parse::<i32>() {
-                row.key = baseline::frame::day_from_number(n).to_string();
-            }
+    let mut rows = baseline::frame::profile_by(&df, column, cfg.by2.map(|b| b.0))
+        .context("computing the profile")?;
+    // Days read best in calendar order; the key is days since 1970 as text.
+    let as_date = |key: &mut String| {
+        if let Ok(n) = key.parse::<i32>() {
+            *key = baseline::frame::day_from_number(n).to_string();
         }
+    };
+    if column == cols::DAY {
+        rows.iter_mut().for_each(|r| as_date(&mut r.key));
         rows.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    if cfg.by2.is_some_and(|b| b.0 == cols::DAY) {
+        rows.iter_mut()
+            .filter_map(|r| r.key2.as_mut())
+            .for_each(as_date);
+        if column != cols::DAY {
+            rows.sort_by(|a, b| (&a.key, &a.key2).cmp(&(&b.key, &b.key2)));
+        }
     }
     let report = ProfileReport {
         by,
+        by2: cfg.by2.map(|b| b.1),
         window: baseline.window,
         input: baseline.input,
         rows: &rows,

@@ -53,7 +53,8 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
         )?),
         None => None,
     };
-    let after = policy::decide(&merged, &cfg.policy.with_review(&merged.review))?;
+    let after_cfg = cfg.policy.with_review(&merged.review);
+    let after = policy::decide(&merged, &after_cfg)?;
     let empty = Aggregates::default();
     let drift = drift::compare(
         before.as_ref(),
@@ -90,7 +91,8 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
     if let Some(tune_cfg) = &cfg.tune {
         tune::ensure_history(&after, cfg.policy.min_history_days, tune_cfg.force)?;
         let rule = Rule::read(&tune_cfg.rule)?;
-        let tuned = tune::prepare(&rule, &merged, &after, tune_cfg)?;
+        let accounts = policy::decide_accounts(&merged, &after_cfg, &after)?;
+        let tuned = tune::prepare(&rule, &merged, &after, accounts.as_ref(), tune_cfg)?;
         tune::write(&rule, &tuned, &after, tune_cfg)?;
         report::tune::warnings(&mut err, &tuned)?;
         let mut out = std::io::stdout().lock();

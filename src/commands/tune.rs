@@ -19,11 +19,13 @@ pub fn run(args: TuneArgs) -> Result<Status> {
     let bar = report::progress::Bar::new(0, cfg.source.shows_progress());
     let learned = baseline::learn(&cfg.source, &bar).map_err(report::problems::before_error)?;
     let base = &learned.baseline;
-    let decided = policy::decide(base, &cfg.policy.with_review(&base.review))?;
+    let policy_cfg = cfg.policy.with_review(&base.review);
+    let decided = policy::decide(base, &policy_cfg)?;
+    let accounts = policy::decide_accounts(base, &policy_cfg, &decided)?;
     let mut err = std::io::stderr().lock();
     report::problems::learned(&mut err, &learned)?;
     tune::ensure_history(&decided, cfg.policy.min_history_days, cfg.tune.force)?;
-    let tuned = tune::prepare(&rule, base, &decided, &cfg.tune)?;
+    let tuned = tune::prepare(&rule, base, &decided, accounts.as_ref(), &cfg.tune)?;
     tune::write(&rule, &tuned, &decided, &cfg.tune)?;
     let mut out = std::io::stdout().lock();
     if cfg.tune.diff {

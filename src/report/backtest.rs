@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use crate::detect::Tally;
+use crate::pipeline::Forms;
 use crate::report::text::{Safe, clip};
 use crate::report::{count, table, thousands};
 use crate::sigma::RuleInfo;
@@ -105,4 +106,94 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Resu
         )?;
     }
     Ok(())
+}
+
+/// The two forms of the rule, the tuned one first: what each lists and what each would have
+/// raised over the window (alerts, and the accounts and regions they came from).
+fn form_rows(tuned: &Tally, forms: &Forms) -> Vec<(String, Result<(usize, Tally), String>)> {
+    let name = |per_account: bool, tuned: bool| {
+        format!(
+            "{}{}",
+            if per_account {
+                "per account"
+            } else {
+                "organization-wide"
+            },
+            if tuned { " (tuned)" } else { "" }
+        )
+    };
+    vec![
+        (
+            name(forms.tuned_per_account, true),
+            Ok((forms.tuned_listed, tuned.clone())),
+        ),
+        (
+            name(!forms.tuned_per_account, false),
+            forms
+                .other
+                .as_ref()
+                .map(|(t, listed)| (*listed, t.clone()))
+                .map_err(Clone::clone),
+        ),
+    ]
+}
+
+/// The two forms side by side, as a table.
+pub fn forms(out: &mut dyn Write, tuned: &Tally, forms: &Forms) -> io::Result<()> {
+    writeln!(
+        out,
+        "The two forms of the rule over the same logs (--per-account chooses):"
+    )?;
+    let mut t = table::new(
+        &["Form", "Regions listed", "Alerts", "Accounts", "Regions"],
+        &[1, 2, 3, 4],
+    );
+    for (name, row) in form_rows(tuned, forms) {
+        match row {
+            Ok((listed, tally)) => t.add_row(vec![
+                Cell::new(name),
+                Cell::new(listed),
+                Cell::new(thousands(tally.hits)),
+                Cell::new(tally.by_account.len()),
+                Cell::new(tally.by_region.len()),
+            ]),
+            Err(why) => t.add_row(vec![
+                Cell::new(name),
+                Cell::new("-"),
+                table::text(&clip(&format!("cannot be tuned: {why}"), CELL_CHARS)),
+                Cell::new("-"),
+                Cell::new("-"),
+            ]),
+        };
+    }
+    table::fit(&mut t, &[1, 2, 3, 4], &[]);
+    writeln!(out, "{t}")
+}
+
+/// The two forms side by side, as JSON (`run --format json`: `backtest.forms`).
+pub fn forms_json(tuned: &Tally, forms: &Forms) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = form_rows(tuned, forms)
+        .into_iter()
+        .zip([forms.tuned_per_account, !forms.tuned_per_account])
+        .zip([true, false])
+        .map(|(((_, row), per_account), is_tuned)| {
+            let mut v = match row {
+                Ok((listed, t)) => serde_json::json!({
+                    "regions_listed": listed,
+                    "alerts": t.hits,
+                    "by_account": t.by_account,
+                    "by_region": t.by_region,
+                }),
+                Err(why) => serde_json::json!({ "error": why }),
+            };
+            v["form"] = serde_json::json!(if per_account {
+                "per_account"
+            } else {
+                "organization"
+            });
+            v["tuned"] = serde_json::json!(is_tuned);
+            v
+        })
+        .collect();
+    serde_json::json!(rows)
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use crate::baseline::Learned;
 use crate::detect::{Detection, Tally};
-use crate::pipeline::Steps;
-use crate::policy::RegionPolicy;
+use crate::pipeline::{Forms, Steps};
+use crate::policy::{AccountPolicies, RegionPolicy};
 use crate::report::run::Printer;
 use crate::sigma::RuleInfo;
 use crate::synth::{GroundTruth, SynthConfig};
@@ -134,8 +134,12 @@ impl<W: Write> Steps for Narrated<'_, W> {
     fn learned(&mut self, learned: &Learned) -> io::Result<()> {
         self.printer.learned(learned)
     }
-    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
-        self.printer.decided(policy)
+    fn decided(
+        &mut self,
+        policy: &RegionPolicy,
+        accounts: Option<&AccountPolicies>,
+    ) -> io::Result<()> {
+        self.printer.decided(policy, accounts)
     }
     fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
         self.printer.tuned(rule, tuned, written)
@@ -144,8 +148,13 @@ impl<W: Write> Steps for Narrated<'_, W> {
         self.watch.hit(&hit.event_id);
         Ok(())
     }
-    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
-        self.printer.backtested(rules, tally)
+    fn backtested(
+        &mut self,
+        rules: &[RuleInfo],
+        tally: &Tally,
+        forms: Option<&Forms>,
+    ) -> io::Result<()> {
+        self.printer.backtested(rules, tally, forms)
     }
 }
 

@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use crate::policy::{
-    Class, Decision, Exclusion, Reason, RegionDecision, RegionPolicy, Shortfall, Suspicion,
+    AccountPolicies, AccountPolicy, Class, Decision, Exclusion, Reason, RegionDecision,
+    RegionPolicy, Shortfall, Suspicion,
 };
 use crate::report::csv_out::Cell as CsvCell;
 use crate::report::table::Tone;
@@ -111,23 +112,89 @@ pub fn to_json(policy: &RegionPolicy) -> io::Result<serde_json::Value> {
     Ok(value)
 }
 
-pub fn write(out: &mut dyn Write, output: Output, policy: &RegionPolicy) -> io::Result<()> {
+/// Where an account's allowlist comes from, in words.
+pub fn source_text(a: &AccountPolicy) -> String {
+    match &a.fallback {
+        None => "its own baseline".to_string(),
+        Some(why) => format!("organization-wide ({})", crate::tune::fallback_words(why)),
+    }
+}
+
+/// One account as JSON: its own decisions (as the organization-wide `regions`), where its
+/// allowlist comes from and why, and the allowlist the per-account rule exempts for it.
+fn account_json(a: &AccountPolicy) -> io::Result<serde_json::Value> {
+    let own = to_json(&a.own)?;
+    Ok(serde_json::json!({
+        "account": a.account,
+        "allowlist_source": if a.fallback.is_some() { "organization" } else { "own" },
+        "fallback": a.fallback,
+        "source": source_text(a),
+        "allowlist": a.allowlist,
+        "history_days": a.own.history_days,
+        "evidence_events": a.own.evidence_events,
+        "quarantined": own["quarantined"],
+        "regions": own["regions"],
+    }))
+}
+
+/// The `--format json` document: the organization-wide allowlist, and with `--per-account`
+/// each account's (`accounts`), the per-account rule's list (`unusual_per_account`) and the
+/// events no account filter can exempt (`unnamed_accounts`).
+pub fn to_json_all(
+    policy: &RegionPolicy,
+    accounts: Option<&AccountPolicies>,
+) -> io::Result<serde_json::Value> {
+    let mut value = to_json(policy)?;
+    if let Some(accounts) = accounts {
+        value["accounts"] = accounts
+            .accounts
+            .iter()
+            .map(account_json)
+            .collect::<io::Result<Vec<_>>>()?
+            .into();
+        value["unusual_per_account"] = serde_json::json!(accounts.unusual_regions(policy));
+        value["unnamed_accounts"] = serde_json::json!(accounts.unnamed);
+    }
+    Ok(value)
+}
+
+pub fn write(
+    out: &mut dyn Write,
+    output: Output,
+    policy: &RegionPolicy,
+    accounts: Option<&AccountPolicies>,
+) -> io::Result<()> {
+    // The organization-wide rows, then (--per-account) each account's, named by its ID.
+    let mut scoped: Vec<(&str, &RegionDecision)> = policy.regions.iter().map(|d| ("", d)).collect();
+    for a in accounts.iter().flat_map(|a| &a.accounts) {
+        scoped.extend(a.own.regions.iter().map(|d| (a.account.as_str(), d)));
+    }
     match output.format {
-        Format::Table => write_table(out, policy),
+        Format::Table => {
+            write_table(out, policy)?;
+            match accounts {
+                Some(accounts) => write_accounts(out, policy, accounts),
+                None => Ok(()),
+            }
+        }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &to_json(policy)?)?;
+            serde_json::to_writer_pretty(&mut *out, &to_json_all(policy, accounts)?)?;
             writeln!(out)
         }
         Format::Ndjson => {
-            for d in &policy.regions {
-                serde_json::to_writer(&mut *out, &region_json(d)?)?;
+            for (account, d) in scoped {
+                let mut row = region_json(d)?;
+                if accounts.is_some() {
+                    row["account"] = serde_json::json!(account);
+                }
+                serde_json::to_writer(&mut *out, &row)?;
                 writeln!(out)?;
             }
             Ok(())
         }
         Format::Csv => {
             let mut w = output.csv(out);
-            w.header([
+            let mut header = vec![
                 "region",
                 "class",
                 "decision",
@@ -143,11 +210,16 @@ pub fn write(out: &mut dyn Write, output: Output, policy: &RegionPolicy) -> io::
                 "in_catalogue",
                 "opt_in",
                 "reason",
-            ])?;
-            for d in &policy.regions {
+            ];
+            if accounts.is_some() {
+                // Empty for the organization-wide rows.
+                header.insert(0, "account");
+            }
+            w.header(header)?;
+            for (account, d) in scoped {
                 // The region is the input's; the rest, reason included (it starts with our
                 // words), is ours.
-                w.row([
+                let mut row = vec![
                     CsvCell::Input(&d.region),
                     CsvCell::ours(d.class.to_string()),
                     CsvCell::ours(d.decision.to_string()),
@@ -163,27 +235,24 @@ pub fn write(out: &mut dyn Write, output: Output, policy: &RegionPolicy) -> io::
                     CsvCell::ours(d.in_catalogue.to_string()),
                     CsvCell::ours(d.opt_in.to_string()),
                     CsvCell::ours(reason_text(d)),
-                ])?;
+                ];
+                if accounts.is_some() {
+                    row.insert(0, CsvCell::Input(account));
+                }
+                w.row(row)?;
             }
             w.flush()
         }
     }
 }
 
-fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
-    writeln!(
-        out,
-        "Allowlist policy over {} .. {}: {} of normal use; {} of history{}",
-        p.window.since,
-        p.window.until,
-        count(p.evidence_events, "event", "events"),
-        count(p.history_days as u64, "day", "days"),
-        if p.enough_data {
-            ""
-        } else {
-            " (NOT ENOUGH: see --min-history / --force)"
-        }
-    )?;
+/// The review table of the regions with evidence, activity or a pin; returns them.
+/// With `left_out`, also the regions whose every event was left out of learning.
+fn region_table<'a>(
+    out: &mut dyn Write,
+    regions: &'a [RegionDecision],
+    left_out: bool,
+) -> io::Result<Vec<&'a RegionDecision>> {
     let mut t = table::new(
         &[
             "Region",
@@ -197,10 +266,9 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
         ],
         &[3, 4, 5],
     );
-    let mut shown: Vec<_> = p
-        .regions
+    let mut shown: Vec<_> = regions
         .iter()
-        .filter(|d| d.class != Class::Unseen || d.pinned || d.all_events > 0)
+        .filter(|d| d.class != Class::Unseen || d.pinned || (left_out && d.all_events > 0))
         .collect();
     shown.sort_by_key(|d| (d.decision, std::cmp::Reverse(d.events), d.region.clone()));
     for d in &shown {
@@ -230,6 +298,24 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
     let hidden = table::fit(&mut t, &[0, 1, 2, 3, 4, 5, 6], &[6, 5]);
     writeln!(out, "{t}")?;
     table::hidden_note(out, &hidden)?;
+    Ok(shown)
+}
+
+fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
+    writeln!(
+        out,
+        "Allowlist policy over {} .. {}: {} of normal use; {} of history{}",
+        p.window.since,
+        p.window.until,
+        count(p.evidence_events, "event", "events"),
+        count(p.history_days as u64, "day", "days"),
+        if p.enough_data {
+            ""
+        } else {
+            " (NOT ENOUGH: see --min-history / --force)"
+        }
+    )?;
+    let shown = region_table(out, &p.regions, true)?;
     let unseen: Vec<&str> = p
         .regions
         .iter()
@@ -298,6 +384,89 @@ fn write_table(out: &mut dyn Write, p: &RegionPolicy) -> io::Result<()> {
             "Quarantined, awaiting review ({}): {}",
             q.len(),
             text::join(&q, ", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// `--per-account`: one line per account (where its allowlist comes from, what it allows), then
+/// each account's own review table.
+fn write_accounts(
+    out: &mut dyn Write,
+    p: &RegionPolicy,
+    accounts: &AccountPolicies,
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Per account ({}): the tuned rule lists every region unusual for at least one account; each \
+         account's filter exempts its own allowlist",
+        accounts.accounts.len()
+    )?;
+    let mut t = table::new(
+        &[
+            "Account",
+            "Events",
+            "History",
+            "Allowlist from",
+            "Allowlist",
+            "Quarantined",
+        ],
+        &[1, 2],
+    );
+    for a in &accounts.accounts {
+        let tone = if a.fallback.is_some() {
+            Tone::Warn
+        } else {
+            Tone::Good
+        };
+        t.add_row(vec![
+            table::text(&a.account),
+            Cell::new(thousands(a.own.evidence_events)),
+            Cell::new(count(a.own.history_days.max(0) as u64, "day", "days")),
+            table::toned(Cell::new(source_text(a)), tone),
+            table::text(&a.allowlist.join(", ")),
+            table::text(&a.own.quarantined().join(", ")),
+        ]);
+    }
+    let hidden = table::fit(&mut t, &[0, 1, 2], &[5, 2]);
+    writeln!(out, "{t}")?;
+    table::hidden_note(out, &hidden)?;
+    if !accounts.unnamed.is_empty() {
+        let events: u64 = accounts.unnamed.values().sum();
+        writeln!(
+            out,
+            "{} without a 12-digit recipientAccountId ({}): no filter can exempt them; they \
+             alert on every listed region",
+            count(events, "event", "events"),
+            text::join(&accounts.unnamed.keys().collect::<Vec<_>>(), ", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "Listed in the per-account rule ({}): {}",
+        accounts.unusual_regions(p).len(),
+        text::join(&accounts.unusual_regions(p), ", ")
+    )?;
+    for a in &accounts.accounts {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Account {}: {} of normal use, {} of history; allowlist from {}",
+            a.account,
+            count(a.own.evidence_events, "event", "events"),
+            count(a.own.history_days.max(0) as u64, "day", "days"),
+            source_text(a)
+        )?;
+        if a.own.evidence_events > 0 {
+            // Regions whose events were all left out are in the organization-wide table.
+            region_table(out, &a.own.regions, false)?;
+        }
+        writeln!(
+            out,
+            "Allowlist ({}): {}",
+            a.allowlist.len(),
+            text::join(&a.allowlist, ", ")
         )?;
     }
     Ok(())

@@ -18,6 +18,8 @@ use crate::window::Window;
 pub struct ProfileReport<'a> {
     /// What a row is keyed by: "region", "account", "principal", "service" or "day".
     pub by: &'a str,
+    /// The second key, when rows are keyed by two (`--by region,account`).
+    pub by2: Option<&'a str>,
     pub window: Window,
     pub input: InputStats,
     pub rows: &'a [ProfileRow],
@@ -33,14 +35,18 @@ fn catalogue_label(code: &str) -> String {
 }
 
 /// The machine-readable row (JSON object; CSV uses the same keys in the same order).
-fn row_object(by: &str, row: &ProfileRow) -> Map<String, Value> {
-    row_fields(by, row).into_iter().collect()
+fn row_object(report: &ProfileReport<'_>, row: &ProfileRow) -> Map<String, Value> {
+    row_fields(report, row).into_iter().collect()
 }
 
 /// The row's fields in column order (CSV keeps this order; JSON objects sort their keys).
-fn row_fields(by: &str, row: &ProfileRow) -> Vec<(String, Value)> {
-    let mut m = vec![
-        (by.to_string(), json!(row.key)),
+fn row_fields(report: &ProfileReport<'_>, row: &ProfileRow) -> Vec<(String, Value)> {
+    let by = report.by;
+    let mut m = vec![(by.to_string(), json!(row.key))];
+    if let Some(by2) = report.by2 {
+        m.push((by2.to_string(), json!(row.key2)));
+    }
+    m.extend([
         ("events".into(), json!(row.events)),
         ("share_pct".into(), json!(round2(row.share_pct))),
         ("active_days".into(), json!(row.active_days)),
@@ -53,7 +59,7 @@ fn row_fields(by: &str, row: &ProfileRow) -> Vec<(String, Value)> {
         ("failed_pct".into(), json!(round2(row.failed_pct()))),
         ("global_events".into(), json!(row.global_events)),
         ("global_pct".into(), json!(round2(row.global_pct()))),
-    ];
+    ]);
     if by == "region" {
         let region = regions::catalogue().get(&row.key);
         m.push(("in_catalogue".into(), json!(region.is_some())));
@@ -90,8 +96,8 @@ pub fn to_json(report: &ProfileReport<'_>) -> Value {
             "skipped_records": report.input.skipped_records,
             "bytes": report.input.bytes,
         },
-        "by": report.by,
-        "rows": report.rows.iter().map(|r| Value::Object(row_object(report.by, r))).collect::<Vec<_>>(),
+        "by": match report.by2 { Some(by2) => json!([report.by, by2]), None => json!(report.by) },
+        "rows": report.rows.iter().map(|r| Value::Object(row_object(report, r))).collect::<Vec<_>>(),
         "total": { "events": events, "failed_events": failed, "global_events": global },
     })
 }
@@ -105,7 +111,7 @@ pub fn write(out: &mut dyn Write, output: Output, report: &ProfileReport<'_>) ->
         }
         Format::Ndjson => {
             for row in report.rows {
-                serde_json::to_writer(&mut *out, &Value::Object(row_object(report.by, row)))?;
+                serde_json::to_writer(&mut *out, &Value::Object(row_object(report, row)))?;
                 writeln!(out)?;
             }
             Ok(())
@@ -117,13 +123,14 @@ pub fn write(out: &mut dyn Write, output: Output, report: &ProfileReport<'_>) ->
 fn write_csv(out: &mut dyn Write, output: Output, report: &ProfileReport<'_>) -> io::Result<()> {
     let mut w = output.csv(out);
     for (i, row) in report.rows.iter().enumerate() {
-        let fields = row_fields(report.by, row);
+        let fields = row_fields(report, row);
         if i == 0 {
             w.header(fields.iter().map(|(k, _)| k))?;
         }
-        // The key (region, account, principal, service) is the input's; the rest is ours.
+        // The keys (region, account, principal, service) are the input's; the rest is ours.
+        let keys = 1 + usize::from(report.by2.is_some());
         w.row(fields.iter().enumerate().map(|(col, (_, v))| match v {
-            Value::String(s) if col == 0 => CsvCell::Input(s),
+            Value::String(s) if col < keys => CsvCell::Input(s),
             Value::String(s) => CsvCell::ours(s.as_str()),
             Value::Null => CsvCell::ours(""),
             other => CsvCell::ours(other.to_string()),
@@ -153,8 +160,8 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
     )?;
     let is_region = report.by == "region";
     // A key that is a code (region, account, day), not free text (a principal's ARN, a service).
-    let by_code = matches!(report.by, "region" | "account" | "day" | "country");
-    let key_title = match report.by {
+    let is_code = |by: &str| matches!(by, "region" | "account" | "day" | "country");
+    let title = |by: &str| match by {
         "region" => "Region",
         "account" => "Account",
         "principal" => "Principal",
@@ -163,6 +170,7 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
         "network" => "Network",
         _ => "Day",
     };
+    let key_title = title(report.by);
     let mut header = vec![
         key_title,
         "Events",
@@ -181,7 +189,15 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
     if is_region {
         header.push("Catalogue");
     }
-    let numeric: Vec<usize> = (1..header.len())
+    // The second key stands beside the first.
+    let keys = match report.by2 {
+        Some(by2) => {
+            header.insert(1, title(by2));
+            2
+        }
+        None => 1,
+    };
+    let numeric: Vec<usize> = (keys..header.len())
         .filter(|&i| !matches!(header[i], "First seen" | "Last seen" | "Catalogue"))
         .collect();
     let mut t = table::new(&header, &numeric);
@@ -204,6 +220,9 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
         if is_region {
             cells.push(Cell::new(catalogue_label(&row.key)));
         }
+        if let Some(key2) = report.by2.and(row.key2.as_ref()) {
+            cells.insert(1, table::text(key2));
+        }
         t.add_row(cells);
     }
     let (events, failed, global) = total(report.rows);
@@ -225,13 +244,17 @@ fn write_table(out: &mut dyn Write, report: &ProfileReport<'_>) -> io::Result<()
     if is_region {
         cells.push(Cell::new(""));
     }
+    if report.by2.is_some() {
+        cells.insert(1, Cell::new(""));
+    }
     t.add_row(cells);
     // Codes, dates and numbers stay whole; a principal's ARN or a catalogue note may wrap.
     let mut whole = numeric.clone();
-    whole.extend(
-        (0..header.len())
-            .filter(|&i| matches!(header[i], "First seen" | "Last seen") || (i == 0 && by_code)),
-    );
+    whole.extend((0..header.len()).filter(|&i| {
+        matches!(header[i], "First seen" | "Last seen")
+            || (i == 0 && is_code(report.by))
+            || (i == 1 && report.by2.is_some_and(is_code))
+    }));
     // On a narrow terminal the review columns come first; the others are said to be left out.
     let optional: Vec<usize> = [
         "Catalogue",

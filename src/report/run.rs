@@ -10,8 +10,8 @@ use std::path::Path;
 
 use crate::baseline::{self, Learned, cols};
 use crate::detect::Tally;
-use crate::pipeline::Steps;
-use crate::policy::RegionPolicy;
+use crate::pipeline::{Forms, Steps};
+use crate::policy::{AccountPolicies, RegionPolicy};
 use crate::report::text::{self, Safe};
 use crate::report::{self, Format};
 use crate::rewrite;
@@ -73,6 +73,7 @@ impl<W: Write> Steps for Printer<W> {
             Format::Table.into(),
             &report::profile::ProfileReport {
                 by: "region",
+                by2: None,
                 window: base.window,
                 input: base.input,
                 rows: &rows,
@@ -82,13 +83,17 @@ impl<W: Write> Steps for Printer<W> {
         report::problems::learned(&mut io::stderr().lock(), learned)
     }
 
-    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
+    fn decided(
+        &mut self,
+        policy: &RegionPolicy,
+        accounts: Option<&AccountPolicies>,
+    ) -> io::Result<()> {
         self.heading(
             2,
             "Allowlist: which regions are normal, and why",
             "Step 2: only successful calls by people and workloads count as evidence; global services, AWS services and sweeping scanners are set apart; new or single-principal regions wait in quarantine.",
         )?;
-        report::policy::write(&mut self.out, Format::Table.into(), policy)
+        report::policy::write(&mut self.out, Format::Table.into(), policy, accounts)
     }
 
     fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
@@ -124,12 +129,20 @@ impl<W: Write> Steps for Printer<W> {
         self.out.flush()
     }
 
-    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
+    fn backtested(
+        &mut self,
+        rules: &[RuleInfo],
+        tally: &Tally,
+        forms: Option<&Forms>,
+    ) -> io::Result<()> {
         self.heading(
             4,
             "Backtest: what the tuned rule would have raised over the same logs",
             "Before deploying, replay the tuned rule over the baseline window: every hit below is an alert you would have received.",
         )?;
+        if let Some(forms) = forms {
+            report::backtest::forms(&mut self.out, tally, forms)?;
+        }
         report::backtest::write(&mut self.out, rules, tally)?;
         if let Some(rule) = self.rule.take() {
             writeln!(
@@ -168,6 +181,7 @@ impl<W: Write> Steps for JsonRun<W> {
             "profile".into(),
             report::profile::to_json(&report::profile::ProfileReport {
                 by: "region",
+                by2: None,
                 window: base.window,
                 input: base.input,
                 rows: &rows,
@@ -182,9 +196,15 @@ impl<W: Write> Steps for JsonRun<W> {
         Ok(())
     }
 
-    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
-        self.doc
-            .insert("allowlist".into(), report::policy::to_json(policy)?);
+    fn decided(
+        &mut self,
+        policy: &RegionPolicy,
+        accounts: Option<&AccountPolicies>,
+    ) -> io::Result<()> {
+        self.doc.insert(
+            "allowlist".into(),
+            report::policy::to_json_all(policy, accounts)?,
+        );
         Ok(())
     }
 
@@ -203,7 +223,12 @@ impl<W: Write> Steps for JsonRun<W> {
         Ok(())
     }
 
-    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
+    fn backtested(
+        &mut self,
+        rules: &[RuleInfo],
+        tally: &Tally,
+        forms: Option<&Forms>,
+    ) -> io::Result<()> {
         let first: Vec<serde_json::Value> = tally
             .first
             .iter()
@@ -224,6 +249,9 @@ impl<W: Write> Steps for JsonRun<W> {
         });
         if !tally.by_country.is_empty() {
             backtest["by_caller_country"] = json!(tally.by_country);
+        }
+        if let Some(forms) = forms {
+            backtest["forms"] = report::backtest::forms_json(tally, forms);
         }
         self.doc.insert("backtest".into(), backtest);
         serde_json::to_writer_pretty(&mut self.out, &self.doc)?;
@@ -295,9 +323,13 @@ impl Steps for Recorder<'_> {
         self.inner.saved(path, learned)
     }
 
-    fn decided(&mut self, policy: &RegionPolicy) -> io::Result<()> {
+    fn decided(
+        &mut self,
+        policy: &RegionPolicy,
+        accounts: Option<&AccountPolicies>,
+    ) -> io::Result<()> {
         self.policy = Some(policy.clone());
-        self.inner.decided(policy)
+        self.inner.decided(policy, accounts)
     }
 
     fn tuned(&mut self, rule: &Rule, tuned: &Tuned, written: Option<&Path>) -> io::Result<()> {
@@ -314,8 +346,13 @@ impl Steps for Recorder<'_> {
         self.inner.backtest_hit(hit)
     }
 
-    fn backtested(&mut self, rules: &[RuleInfo], tally: &Tally) -> io::Result<()> {
+    fn backtested(
+        &mut self,
+        rules: &[RuleInfo],
+        tally: &Tally,
+        forms: Option<&Forms>,
+    ) -> io::Result<()> {
         self.backtest = Some((rules.to_vec(), tally.clone()));
-        self.inner.backtested(rules, tally)
+        self.inner.backtested(rules, tally, forms)
     }
 }

@@ -53,7 +53,16 @@ pub fn summary(
     } else {
         text::join(&allow, ", ")
     };
-    writeln!(out, "trailtune: {n} {what}; allowlist: {allow}")?;
+    let per_account = (tuned.plan.filters.iter())
+        .any(|f| f.name.starts_with(crate::rewrite::ACCOUNT_FILTER_PREFIX));
+    if per_account {
+        writeln!(
+            out,
+            "trailtune: {n} {what} (unusual for at least one account); organization-wide allowlist: {allow}"
+        )?;
+    } else {
+        writeln!(out, "trailtune: {n} {what}; allowlist: {allow}")?;
+    }
     for f in &tuned.plan.filters {
         let values: usize = f.fields.iter().map(|(_, v)| v.len()).sum();
         writeln!(out, "trailtune: added {} ({values} values)", Safe(&f.name))?;

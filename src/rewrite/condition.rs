@@ -75,6 +75,18 @@ pub fn rewrite(
             i += 6;
             continue;
         }
+        // ` and not 1 of filter_account_*`: the per-account filters, as one term.
+        let group = depth == 0
+            && is(i, Kind::Space)
+            && (1..10).all(|k| is(i + k, if k % 2 == 1 { Kind::Word } else { Kind::Space }))
+            && [1, 3, 5, 7, 9]
+                .iter()
+                .zip(["and", "not", "1", "of", super::ACCOUNT_GLOB])
+                .all(|(&k, w)| text(i + k) == w);
+        if group {
+            i += 10;
+            continue;
+        }
         match toks[i].0 {
             Kind::Open => depth += 1,
             Kind::Close => depth = depth.saturating_sub(1),
@@ -85,7 +97,11 @@ pub fn rewrite(
     }
     let rest = tokens(&kept);
     let word = |t: &(Kind, usize, usize)| (t.0 == Kind::Word).then(|| &kept[t.1..t.2]);
-    if let Some(name) = rest.iter().filter_map(word).find(|w| managed.contains(*w)) {
+    if let Some(name) = rest
+        .iter()
+        .filter_map(word)
+        .find(|w| managed.contains(*w) || *w == super::ACCOUNT_GLOB)
+    {
         return Err(RewriteError::unsupported(
             "detection.condition",
             format!("the managed filter {name} is used other than as a top-level `and not {name}`"),
@@ -186,6 +202,41 @@ mod tests {
         ] {
             let err = rewrite(cond, &managed(), &names(&["filter_a"])).unwrap_err();
             assert!(err.to_string().contains("filter_a"), "{cond}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_account_filters_are_one_term() {
+        let group = super::super::ACCOUNT_TERM.to_string();
+        let once = rewrite(
+            "selection and not x",
+            &managed(),
+            &[group.clone(), "filter_a".to_string()],
+        )
+        .unwrap();
+        assert_eq!(
+            once,
+            "selection and not x and not 1 of filter_account_* and not filter_a"
+        );
+        assert_eq!(
+            rewrite(&once, &managed(), &[group.clone(), "filter_a".into()]).unwrap(),
+            once
+        );
+        // Back to the organization-wide form: the term goes.
+        assert_eq!(
+            rewrite(&once, &managed(), &names(&["filter_a"])).unwrap(),
+            "selection and not x and not filter_a"
+        );
+        // Used any other way, it is refused.
+        for cond in [
+            "selection and (x and not 1 of filter_account_*)",
+            "selection or 1 of filter_account_*",
+        ] {
+            let err = rewrite(cond, &managed(), &[group.clone()]).unwrap_err();
+            assert!(
+                err.to_string().contains("filter_account_*"),
+                "{cond}: {err}"
+            );
         }
     }
 

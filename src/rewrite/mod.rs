@@ -74,6 +74,16 @@ pub use verify::{Expected, check};
 /// Name of the allowlist selection that replaces the region list in [`RegionMode::Allowlist`].
 pub const BASELINE_FILTER: &str = "filter_baseline_regions";
 
+/// The names of the per-account filters start with this, followed by the account ID
+/// (`filter_account_111122223333`). Every detection item so named is trailtune's own.
+pub const ACCOUNT_FILTER_PREFIX: &str = "filter_account_";
+
+/// How the condition names the per-account filters.
+pub const ACCOUNT_GLOB: &str = "filter_account_*";
+
+/// The condition term (after `and not`) that excludes every per-account filter at once.
+pub const ACCOUNT_TERM: &str = "1 of filter_account_*";
+
 /// Filter names trailtune always treats as its own, even when absent from the plan.
 pub const MANAGED_FILTERS: [&str; 4] = [
     "filter_global_services",
@@ -168,13 +178,23 @@ pub fn apply(text: &str, plan: &TunePlan) -> Result<Rewritten, RewriteError> {
     check_shape(&body)?;
     let (regions, allowlist) = validate_plan(plan)?;
     let filters = desired_filters(plan, &regions, allowlist);
+    let old_value = verify::parse(&body)?;
+    // The per-account filters a previous run wrote are trailtune's too.
+    let old_accounts = old_value
+        .get("detection")
+        .and_then(|d| d.as_mapping())
+        .into_iter()
+        .flat_map(|d| d.keys())
+        .filter_map(|k| k.as_str())
+        .filter(|k| k.starts_with(ACCOUNT_FILTER_PREFIX))
+        .map(str::to_string);
     let managed: BTreeSet<String> = MANAGED_FILTERS
         .iter()
         .map(|s| s.to_string())
         .chain(filters.iter().map(|f| f.name.clone()))
+        .chain(old_accounts)
         .collect();
 
-    let old_value = verify::parse(&body)?;
     // A rule tuned in allowlist mode has no region key; denylist mode puts it back.
     let was_allowlist = old_value
         .get("detection")
@@ -212,8 +232,7 @@ pub fn apply(text: &str, plan: &TunePlan) -> Result<Rewritten, RewriteError> {
     new = splice::managed_filters(&new, &managed, &filters, baseline_provenance, &style)?;
 
     let old_condition = locate::condition(&old_value)?;
-    let names: Vec<String> = filters.iter().map(|f| f.name.clone()).collect();
-    let new_condition = condition::rewrite(&old_condition, &managed, &names)?;
+    let new_condition = condition::rewrite(&old_condition, &managed, &condition_terms(&filters))?;
     new = splice::replace_condition(&new, &new_condition)?;
 
     let changed = new != body;
@@ -368,6 +387,23 @@ fn validate_plan(plan: &TunePlan) -> Result<(Vec<String>, bool), RewriteError> {
     regions.sort();
     regions.dedup();
     Ok((regions, allowlist))
+}
+
+/// What the condition excludes, in order: each filter by name, except the per-account filters,
+/// which one `1 of filter_account_*` term excludes (where the first of them stands).
+pub fn condition_terms(filters: &[Filter]) -> Vec<String> {
+    let mut terms = Vec::new();
+    for f in filters {
+        let term = if f.name.starts_with(ACCOUNT_FILTER_PREFIX) {
+            ACCOUNT_TERM.to_string()
+        } else {
+            f.name.clone()
+        };
+        if !terms.contains(&term) {
+            terms.push(term);
+        }
+    }
+    terms
 }
 
 /// The filters the output must contain, in condition order (baseline first in allowlist mode).

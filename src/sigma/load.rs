@@ -66,10 +66,13 @@ fn read_rule_file(file: &Path) -> Result<String, Problem> {
     String::from_utf8(bytes).map_err(|e| Problem::Read(e.to_string()))
 }
 
-/// Load one YAML text (one or more documents); `origin` names it in errors.
-pub(super) fn load_str(text: &str, origin: &Path, opts: &LoadOptions) -> Loaded {
+/// Load YAML texts (each one or more documents) into one set; each origin names its text in
+/// errors.
+pub(super) fn load_texts(texts: &[(&str, &Path)], opts: &LoadOptions) -> Loaded {
     let mut pending = Pending::default();
-    read_text(text, origin, opts, &mut pending);
+    for (text, origin) in texts {
+        read_text(text, origin, opts, &mut pending);
+    }
     compile(pending)
 }
 

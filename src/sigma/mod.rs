@@ -106,7 +106,12 @@ impl RuleSet {
 
     /// One YAML text (may contain several documents). `origin` names it in errors.
     pub fn load_str(text: &str, origin: &Path, opts: &LoadOptions) -> Loaded {
-        load::load_str(text, origin, opts)
+        load::load_texts(&[(text, origin)], opts)
+    }
+
+    /// Load several YAML texts into one set, in order; each origin names its text in errors.
+    pub fn load_texts(texts: &[(&str, &Path)], opts: &LoadOptions) -> Loaded {
+        load::load_texts(texts, opts)
     }
 
     /// The loaded rules, in loading order; [`RuleSet::evaluate`] returns indices into this.

@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 pub use artefacts::{meta_filter, placeholder_pipeline};
-pub use plan::plan;
+pub use plan::{fallback_words, plan};
 
 use crate::baseline::Baseline;
-use crate::policy::RegionPolicy;
+use crate::policy::{AccountPolicies, RegionPolicy};
 use crate::rewrite::{self, RegionMode, TunePlan};
 use crate::sigma::{LoadOptions, RuleSet};
 
@@ -190,6 +190,11 @@ pub enum TuneError {
     )]
     NothingUnusual { partitions: String },
     #[error(
+        "--per-account writes the denylist form (the selection lists the regions, one filter per account exempts \
+         its own); drop --mode allowlist, or drop --per-account"
+    )]
+    PerAccountAllowlist,
+    #[error(
         "the tuned rule would alert on the organization's own regions: {regions}. A region with {threshold}% or more of \
          normal use is listed only when a person says so: review it, then --approve it (or lower the threshold it missed), \
          or --deny it to alert on it anyway"
@@ -245,12 +250,13 @@ pub fn prepare(
     rule: &Rule,
     baseline: &Baseline,
     policy: &RegionPolicy,
+    accounts: Option<&AccountPolicies>,
     cfg: &TuneConfig,
 ) -> Result<Tuned, TuneError> {
     if cfg.target == Target::InPlace && cfg.rule == RuleSource::Seed {
         return Err(TuneError::InPlaceNeedsFile);
     }
-    let plan = plan(policy, baseline, cfg.mode, cfg.date, &rule.name)?;
+    let plan = plan(policy, accounts, baseline, cfg.mode, cfg.date, &rule.name)?;
     let (rewritten, warnings) = apply(&rule.text, &plan, &rule.name)?;
     let existing = match &cfg.target {
         Target::File(path) => {
@@ -291,6 +297,8 @@ pub fn prepare(
 /// text and the warnings about its metadata.
 fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<(String, Vec<String>), TuneError> {
     let mut names: Vec<String> = plan.filters.iter().map(|f| f.name.clone()).collect();
+    // Per-account filters written by an earlier run (`filter_account_*` covers them all).
+    names.push(rewrite::ACCOUNT_GLOB.to_string());
     if matches!(plan.regions, RegionMode::Allowlist(_)) {
         names.push(rewrite::BASELINE_FILTER.to_string());
     }
@@ -473,7 +481,10 @@ fn check_condition(text: &str, names: &[String]) -> Result<(), TuneError> {
             .collect(),
         _ => Vec::new(),
     };
+    // trailtune's own term for the per-account filters is not a wildcard of the rule's.
+    let own_term = format!(" and not {}", rewrite::ACCOUNT_TERM);
     for condition in &conditions {
+        let condition = condition.replace(&own_term, "");
         for token in condition.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
             let covers = |name: &str| match token.strip_suffix('*') {
                 Some(prefix) => name.starts_with(prefix),

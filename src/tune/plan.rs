@@ -6,12 +6,10 @@ use chrono::NaiveDate;
 
 use super::{Mode, TuneError};
 use crate::baseline::Baseline;
-use crate::policy::{Decision, RegionPolicy};
-use crate::rewrite::{Filter, RegionMode, TunePlan};
+use crate::policy::{AccountPolicies, Decision, Fallback, RegionPolicy};
+use crate::rewrite::{ACCOUNT_FILTER_PREFIX, Filter, RegionMode, TunePlan};
 
-/// A tuned rule never alerts on a region that carries this share (percent) or more of the
-/// organization's normal use, unless a person pinned it there (`--deny`, `--reject`).
-pub const MAX_ALERTED_SHARE_PCT: f64 = 5.0;
+pub use crate::policy::MAX_ALERTED_SHARE_PCT;
 
 /// Refuse to list a home region: a region with a large share of normal use that the policy did
 /// not allow (quarantined, or below a threshold such as `--min-principals`) would turn the rule
@@ -38,18 +36,114 @@ fn refuse_home_regions(policy: &RegionPolicy) -> Result<(), TuneError> {
     })
 }
 
-/// Build the plan: list, managed filters, provenance, date.
+/// The per-account form must not alert on any account's own heavy use either: a region carrying
+/// a large share of an account's normal use that the rule lists and the account's filter does not
+/// exempt (its own evidence, or the organization-wide allowlist it falls back to, leaves it out).
+fn refuse_account_home_regions(
+    accounts: &AccountPolicies,
+    listed: &[String],
+) -> Result<(), TuneError> {
+    let mut home = Vec::new();
+    for a in &accounts.accounts {
+        for d in &a.own.regions {
+            let alerted = listed.contains(&d.region) && !a.allowlist.contains(&d.region);
+            if alerted && !d.pinned && d.share_pct >= MAX_ALERTED_SHARE_PCT {
+                home.push(format!(
+                    "{} in account {} ({:.1}% of its normal use)",
+                    d.region, a.account, d.share_pct
+                ));
+            }
+        }
+    }
+    if home.is_empty() {
+        return Ok(());
+    }
+    Err(TuneError::HomeRegions {
+        regions: home.join(", "),
+        threshold: MAX_ALERTED_SHARE_PCT,
+    })
+}
+
+/// One filter per account that exempts the listed regions the account may call.
+fn account_filters(accounts: &AccountPolicies, listed: &[String]) -> Vec<Filter> {
+    accounts
+        .accounts
+        .iter()
+        .filter_map(|a| {
+            let exempt: Vec<String> = (a.allowlist.iter())
+                .filter(|r| listed.contains(r))
+                .cloned()
+                .collect();
+            if exempt.is_empty() {
+                return None;
+            }
+            let comment = match &a.fallback {
+                None => format!("account {}: its own baseline", a.account),
+                Some(why) => format!(
+                    "account {}: the organization-wide allowlist ({})",
+                    a.account,
+                    fallback_words(why)
+                ),
+            };
+            Some(Filter {
+                name: format!("{ACCOUNT_FILTER_PREFIX}{}", a.account),
+                fields: vec![
+                    ("recipientAccountId".to_string(), vec![a.account.clone()]),
+                    ("awsRegion".to_string(), exempt),
+                ],
+                comment: Some(comment),
+            })
+        })
+        .collect()
+}
+
+/// Why an account uses the organization-wide allowlist, in the words of a provenance line.
+pub fn fallback_words(why: &Fallback) -> String {
+    match why {
+        Fallback::NoHistory => "no history".to_string(),
+        Fallback::ShortHistory { days, min } => {
+            format!("{days} of {min} days of history")
+        }
+        Fallback::NoEvidence => "no event of normal use".to_string(),
+        Fallback::HomeRegion {
+            region,
+            share_pct,
+            decision,
+        } => format!("{region}, {share_pct:.1}% of its use, {decision} on its own evidence"),
+    }
+}
+
+/// Build the plan: list, managed filters, provenance, date. With `accounts` (`--per-account`),
+/// the list holds every region unusual for at least one account (or organization-wide) and one
+/// filter per account exempts that account's own allowed regions.
 pub fn plan(
     policy: &RegionPolicy,
+    accounts: Option<&AccountPolicies>,
     baseline: &Baseline,
     mode: Mode,
     date: NaiveDate,
     rule_name: &str,
 ) -> Result<TunePlan, TuneError> {
     let allow = policy.allowlist();
-    refuse_home_regions(policy)?;
-    let regions = match mode {
-        Mode::Denylist => {
+    let regions = match (mode, accounts) {
+        (Mode::Allowlist, Some(_)) => return Err(TuneError::PerAccountAllowlist),
+        (Mode::Denylist, Some(accounts)) => {
+            let unusual = accounts.unusual_regions(policy);
+            if unusual.is_empty() {
+                return Err(TuneError::NothingUnusual {
+                    partitions: policy.partitions.join(", "),
+                });
+            }
+            refuse_account_home_regions(accounts, &unusual)?;
+            // An account that falls back takes the organization-wide allowlist: it must hold
+            // the organization's home regions.
+            if accounts.accounts.iter().any(|a| a.fallback.is_some()) {
+                refuse_home_regions(policy)?;
+            }
+            RegionMode::Denylist(unusual)
+        }
+        (Mode::Denylist, None) => {
+            refuse_home_regions(policy)?;
             let unusual = policy.unusual_catalogue_regions();
             if unusual.is_empty() {
                 return Err(TuneError::NothingUnusual {
@@ -58,14 +152,23 @@ pub fn plan(
             }
             RegionMode::Denylist(unusual)
         }
-        Mode::Allowlist => {
+        (Mode::Allowlist, None) => {
+            refuse_home_regions(policy)?;
             if allow.is_empty() {
                 return Err(TuneError::EmptyAllowlist);
             }
             RegionMode::Allowlist(allow.clone())
         }
     };
-    let mut filters = Vec::new();
+    let mut filters = match (accounts, &regions) {
+        (Some(accounts), RegionMode::Denylist(listed)) => account_filters(accounts, listed),
+        _ => Vec::new(),
+    };
+    // Global services are logged in their home region: exempt there when the rule lists it.
+    let listed_home = |home: &String| match &regions {
+        RegionMode::Denylist(listed) => listed.contains(home),
+        RegionMode::Allowlist(allowed) => !allowed.contains(home),
+    };
     let homes: Vec<String> = policy
         .partitions
         .iter()
@@ -74,7 +177,7 @@ pub fn plan(
                 .global_home(p)
                 .map(str::to_string)
         })
-        .filter(|home| !allow.contains(home))
+        .filter(listed_home)
         .collect();
     if !policy.global_sources.is_empty() && !homes.is_empty() {
         filters.push(Filter {
@@ -153,6 +256,9 @@ pub fn plan(
             quarantined.join(", ")
         ));
     }
+    if let Some(accounts) = accounts {
+        provenance.extend(account_provenance(accounts));
+    }
     Ok(TunePlan {
         selection: "selection".to_string(),
         regions,
@@ -160,4 +266,43 @@ pub fn plan(
         provenance,
         modified: date,
     })
+}
+
+/// The provenance of the per-account form: how many accounts decide alone, which fall back and
+/// why, and what no filter can exempt.
+fn account_provenance(accounts: &AccountPolicies) -> Vec<String> {
+    let own = accounts
+        .accounts
+        .iter()
+        .filter(|a| a.fallback.is_none())
+        .count();
+    let fallen: Vec<String> = accounts
+        .accounts
+        .iter()
+        .filter_map(|a| {
+            a.fallback
+                .as_ref()
+                .map(|why| format!("{} ({})", a.account, fallback_words(why)))
+        })
+        .collect();
+    let mut lines = vec![format!(
+        "per account: {} with an allowlist of their own, {} on the organization-wide allowlist; \
+         an account not in the baseline alerts on every listed region",
+        crate::text::count(own as u64, "account", "accounts"),
+        fallen.len()
+    )];
+    if !fallen.is_empty() {
+        lines.push(format!(
+            "organization-wide allowlist for: {}",
+            fallen.join(", ")
+        ));
+    }
+    if !accounts.unnamed.is_empty() {
+        let events: u64 = accounts.unnamed.values().sum();
+        lines.push(format!(
+            "{} without a 12-digit recipientAccountId get no exemption",
+            crate::text::count(events, "event", "events")
+        ));
+    }
+    lines
 }

@@ -17,8 +17,15 @@
 //!    or used by a single principal, is quarantined for review instead of admitted.
 //! 6. Pins and review decisions win: `--deny`, `--allow`, rejections, approvals.
 
+mod accounts;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+pub use accounts::{
+    AccountPolicies, AccountPolicy, Fallback, MAX_ALERTED_SHARE_PCT, Pins, decide_accounts,
+    is_account_id,
+};
 
 use chrono::NaiveDate;
 
@@ -114,6 +121,10 @@ pub struct PolicyConfig {
     /// A principal with read-only calls in at least this share (percent) of the partition's
     /// default-enabled regions is a sweeper.
     pub sweeper_region_pct: f64,
+    /// Decide per account as well as organization-wide (`--per-account`).
+    pub per_account: bool,
+    /// Pins that name one account (`--allow 111122223333:eu-west-1`), by account ID.
+    pub account_pins: BTreeMap<String, Pins>,
 }
 
 /// The policy's defaults, defined once: [`PolicyConfig::default`] uses them and the command
@@ -150,6 +161,8 @@ impl Default for PolicyConfig {
             quarantine_days: defaults::QUARANTINE_DAYS,
             min_history_days: defaults::MIN_HISTORY_DAYS,
             sweeper_region_pct: defaults::SWEEPER_REGION_PCT,
+            per_account: false,
+            account_pins: BTreeMap::new(),
         }
     }
 }

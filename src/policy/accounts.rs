@@ -1,0 +1,208 @@
+//! Per-account decisions (`--per-account`): the same policy (thresholds, evidence filter,
+//! quarantine, pins) decided on each account's own rows, beside the organization-wide decision.
+//! An account whose own history cannot carry a decision (too short, no evidence of normal use,
+//! or a region it uses heavily that its own evidence does not allow) falls back to the
+//! organization-wide allowlist, and says why. Pure: reads a baseline, writes nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Decision, PolicyConfig, RegionPolicy, decide};
+use crate::baseline::aggregate::Row;
+use crate::baseline::{Aggregates, Baseline};
+
+/// A tuned rule never alerts on a region that carries this share (percent) or more of the
+/// organization's (or, per account, the account's) normal use, unless a person pinned it there
+/// (`--deny`, `--reject`).
+pub const MAX_ALERTED_SHARE_PCT: f64 = 5.0;
+
+/// An AWS account ID as a rule can name it: twelve ASCII digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Region pins that name one account (`--allow 111122223333:eu-west-1`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pins {
+    pub allow: BTreeSet<String>,
+    pub deny: BTreeSet<String>,
+    pub approve: BTreeSet<String>,
+    pub reject: BTreeSet<String>,
+}
+
+/// Why an account uses the organization-wide allowlist instead of its own.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fallback {
+    /// No event of this account in the baseline (it was only pinned).
+    NoHistory,
+    /// Its first to last day spans fewer days than `--min-history`.
+    ShortHistory { days: i64, min: u32 },
+    /// Every event of it was left out of learning (AWS services, failed calls, sweepers).
+    NoEvidence,
+    /// Its own decision would alert on a region carrying a large share of its normal use
+    /// (quarantined or below a threshold): too little evidence to decide alone.
+    HomeRegion {
+        region: String,
+        share_pct: f64,
+        decision: Decision,
+    },
+}
+
+/// One account's decision.
+#[derive(Debug, Clone)]
+pub struct AccountPolicy {
+    pub account: String,
+    /// Decided from this account's rows only (with its pins).
+    pub own: RegionPolicy,
+    /// Set when the account uses the organization-wide allowlist.
+    pub fallback: Option<Fallback>,
+    /// The regions this account may call without an alert, sorted.
+    pub allowlist: Vec<String>,
+}
+
+/// Each account's decision (the organization-wide one is decided apart, by [`decide`]).
+#[derive(Debug, Clone)]
+pub struct AccountPolicies {
+    /// Sorted by account ID.
+    pub accounts: Vec<AccountPolicy>,
+    /// Events whose `recipientAccountId` is not a 12-digit account ID (missing, or a forged
+    /// value), by that value: no rule filter can name them, so they get no exemption of their
+    /// own and alert on every region the per-account rule lists.
+    pub unnamed: BTreeMap<String, u64>,
+}
+
+impl AccountPolicies {
+    /// Regions unusual for at least one account, or organization-wide (for accounts the baseline
+    /// has not seen): the per-account rule's list, sorted.
+    pub fn unusual_regions(&self, organization: &RegionPolicy) -> Vec<String> {
+        let mut out: BTreeSet<String> = organization
+            .unusual_catalogue_regions()
+            .into_iter()
+            .collect();
+        for a in &self.accounts {
+            let allowed: BTreeSet<&str> = a.allowlist.iter().map(String::as_str).collect();
+            // The catalogue of the partitions and every pinned code, as the organization-wide
+            // denylist takes them, minus what this account may call.
+            let unusual = (organization.regions.iter())
+                .chain(&a.own.regions)
+                .filter(|d| d.in_catalogue || d.pinned)
+                .map(|d| d.region.as_str())
+                .filter(|r| !allowed.contains(r));
+            out.extend(unusual.map(str::to_string));
+        }
+        out.into_iter().collect()
+    }
+}
+
+impl PolicyConfig {
+    /// This configuration for one account: the organization's pins plus the account's own.
+    fn for_account(&self, account: &str) -> PolicyConfig {
+        let mut cfg = self.clone();
+        if let Some(p) = self.account_pins.get(account) {
+            cfg.allow.extend(p.allow.iter().cloned());
+            cfg.deny.extend(p.deny.iter().cloned());
+            cfg.approve.extend(p.approve.iter().cloned());
+            cfg.reject.extend(p.reject.iter().cloned());
+            // An account's own approval of a region overrides an organization-wide rejection of
+            // it, and the other way round, as a newer review does.
+            cfg.reject.retain(|r| !p.approve.contains(r));
+            cfg.approve.retain(|r| !p.reject.contains(r));
+            cfg.allow.retain(|r| !p.deny.contains(r));
+        }
+        cfg.account_pins.clear();
+        cfg
+    }
+}
+
+/// Decide each account's allowlist when the configuration asks for it (`--per-account`);
+/// `organization` is [`decide`]'s result for the same baseline and configuration.
+pub fn decide_accounts(
+    baseline: &Baseline,
+    config: &PolicyConfig,
+    organization: &RegionPolicy,
+) -> Result<Option<AccountPolicies>, polars::error::PolarsError> {
+    if !config.per_account {
+        return Ok(None);
+    }
+    let rows = baseline.aggregates.rows();
+    let mut by_account: BTreeMap<&str, Vec<&Row<'_>>> = BTreeMap::new();
+    let mut unnamed: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &rows {
+        if is_account_id(r.account) {
+            by_account.entry(r.account).or_default().push(r);
+        } else {
+            *unnamed.entry(r.account.to_string()).or_default() += r.events;
+        }
+    }
+    for account in config.account_pins.keys() {
+        by_account.entry(account.as_str()).or_default();
+    }
+    let mut accounts = Vec::with_capacity(by_account.len());
+    // One account's counts at a time: memory stays the baseline's plus one account's.
+    for (account, rows) in by_account {
+        let mut aggregates = Aggregates::default();
+        for r in &rows {
+            aggregates.add(r);
+        }
+        let sub = Baseline {
+            window: baseline.window,
+            input: baseline.input,
+            aggregates,
+            review: baseline.review.clone(),
+            created_by: String::new(),
+            created_at: String::new(),
+        };
+        let cfg = config.for_account(account);
+        let own = decide(&sub, &cfg)?;
+        let fallback = fallback(&own, &cfg, rows.is_empty());
+        let allowlist = match &fallback {
+            None => own.allowlist(),
+            Some(_) => {
+                let pins = config.account_pins.get(account);
+                let denied = |r: &String| {
+                    config.deny.contains(r)
+                        || pins.is_some_and(|p| p.deny.contains(r) || p.reject.contains(r))
+                };
+                let mut list: BTreeSet<String> = organization.allowlist().into_iter().collect();
+                if let Some(p) = pins {
+                    list.extend(p.allow.iter().cloned());
+                }
+                list.retain(|r| !denied(r));
+                list.into_iter().collect()
+            }
+        };
+        accounts.push(AccountPolicy {
+            account: account.to_string(),
+            own,
+            fallback,
+            allowlist,
+        });
+    }
+    Ok(Some(AccountPolicies { accounts, unnamed }))
+}
+
+/// Why an account's own decision cannot stand alone, if it cannot.
+fn fallback(own: &RegionPolicy, cfg: &PolicyConfig, no_rows: bool) -> Option<Fallback> {
+    if no_rows {
+        return Some(Fallback::NoHistory);
+    }
+    if !own.enough_data {
+        return Some(Fallback::ShortHistory {
+            days: own.history_days,
+            min: cfg.min_history_days,
+        });
+    }
+    if own.evidence_events == 0 {
+        return Some(Fallback::NoEvidence);
+    }
+    own.regions
+        .iter()
+        .filter(|d| d.decision != Decision::Allow && !d.pinned)
+        .filter(|d| d.share_pct >= MAX_ALERTED_SHARE_PCT)
+        .max_by(|a, b| a.share_pct.total_cmp(&b.share_pct))
+        .map(|d| Fallback::HomeRegion {
+            region: d.region.clone(),
+            share_pct: d.share_pct,
+            decision: d.decision,
+        })
+}
