@@ -428,7 +428,9 @@ fn check_region_keys(text: &str, selection: &str) -> Result<(), TuneError> {
     let mut others = Vec::new();
     for (name, body) in detection {
         let Some(name) = name.as_str() else { continue };
-        if name == "condition" || rewrite::MANAGED_FILTERS.contains(&name) {
+        let managed = rewrite::MANAGED_FILTERS.contains(&name)
+            || name.starts_with(rewrite::ACCOUNT_FILTER_PREFIX);
+        if name == "condition" || managed {
             continue;
         }
         let keys = keys_of(body);

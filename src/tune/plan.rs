@@ -300,8 +300,9 @@ fn account_provenance(accounts: &AccountPolicies) -> Vec<String> {
     if !accounts.unnamed.is_empty() {
         let events: u64 = accounts.unnamed.values().sum();
         lines.push(format!(
-            "{} without a 12-digit recipientAccountId get no exemption",
-            crate::text::count(events, "event", "events")
+            "{} without a 12-digit recipientAccountId {} no exemption",
+            crate::text::count(events, "event", "events"),
+            crate::text::plural(events, "gets", "get")
         ));
     }
     lines

@@ -1,5 +1,8 @@
 //! The one integration-test binary (polars links once). Each module says what goes in it.
 
+/// `--per-account`: per-account allowlists and rules over a four-account organization, both
+/// forms side by side, account pins, `profile --by` with two keys.
+mod accounts;
 /// `trailtune athena`: the SQL subcommands, and `--baseline-csv` giving the same allowlist as logs.
 mod athena;
 /// The Athena SQL run in DuckDB (ignored by default; `.ci/run` runs it): baseline rows equal

@@ -1,0 +1,382 @@
+//! `--per-account` end to end over `testdata/accounts/org.ndjson`, an organization of four
+//! accounts whose normal regions differ: the per-account rule alerts where a sandbox key is used
+//! in regions only other accounts use (the organization-wide rule cannot), an account with too
+//! little history falls back to the organization-wide allowlist, the lossless rewrite round-trips
+//! between the two forms, and pins may name an account.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{testdata, trailtune};
+
+fn org() -> PathBuf {
+    testdata("accounts/org.ndjson")
+}
+
+/// The window of the fixture, and a fixed `modified:` date.
+const WINDOW: [&str; 6] = [
+    "--until",
+    "2026-10-30",
+    "--days",
+    "30",
+    "--date",
+    "2026-11-30",
+];
+
+/// Run trailtune; returns (exit code, stdout, stderr).
+fn run(args: &[&str], extra: &[&Path]) -> (i32, String, String) {
+    let out = trailtune()
+        .arg(args[0])
+        .args(["--no-progress"].iter().filter(|_| args[0] != "allowlist"))
+        .args(&args[1..])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Tune the seed rule (or `rule`) over the fixture into `out`, with `extra` flags; returns the
+/// exit code and stderr.
+fn tune(out: &Path, rule: Option<&Path>, extra: &[&str]) -> (i32, String) {
+    let mut cmd = trailtune();
+    cmd.args(["tune", "--no-progress"]).args(WINDOW).args(extra);
+    cmd.arg("-o").arg(out);
+    if let Some(rule) = rule {
+        cmd.arg("--rule").arg(rule);
+    }
+    let o = cmd.arg(org()).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The eventIDs `rule` alerts on over the fixture.
+fn alerts(rule: &Path) -> BTreeSet<String> {
+    let (code, out, err) = run(&["detect", "--format", "ndjson", "--rule"], &[rule, &org()]);
+    assert!(matches!(code, 0 | 1), "detect failed ({code}): {err}");
+    out.lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["eventID"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn the_per_account_rule_alerts_where_only_other_accounts_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (per_account, organization) = (dir.path().join("pa.yml"), dir.path().join("org.yml"));
+    let (code, err) = tune(&per_account, None, &["--per-account"]);
+    assert_eq!(code, 1, "the rule is written: {err}");
+    let (code, err) = tune(&organization, None, &[]);
+    assert_eq!(code, 1, "{err}");
+    // The sandbox key in eu-west-1 (production's region) and eu-central-1 (the data team's),
+    // and the event no account filter can name.
+    assert_eq!(
+        alerts(&per_account),
+        set(&["leak-eu-central-1", "leak-eu-west-1", "unnamed-1"])
+    );
+    // One organization-wide allowlist admits every region some account uses, for all of them.
+    assert_eq!(alerts(&organization), set(&[]));
+    insta::assert_snapshot!(
+        "per_account_rule",
+        std::fs::read_to_string(&per_account).unwrap()
+    );
+}
+
+#[test]
+fn the_two_forms_round_trip_and_check_says_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let per_account = dir.path().join("pa.yml");
+    let organization = dir.path().join("org.yml");
+    let back = dir.path().join("back.yml");
+    tune(&per_account, None, &["--per-account"]);
+    tune(&organization, None, &[]);
+    // The per-account rule tuned back to the organization-wide form: every account filter and
+    // the condition term go, and the text is what tuning the seed gives.
+    let (code, err) = tune(&back, Some(&per_account), &[]);
+    assert_eq!(code, 1, "{err}");
+    // (The provenance names the rule tuned: the seed, or the per-account file.)
+    assert_eq!(
+        std::fs::read_to_string(&back)
+            .unwrap()
+            .replace(per_account.to_str().unwrap(), "SEED"),
+        std::fs::read_to_string(&organization)
+            .unwrap()
+            .replace("aws_unusual_region.yml (embedded seed rule)", "SEED")
+    );
+    // Re-tuning the per-account rule per account changes nothing.
+    let before = std::fs::read(&per_account).unwrap();
+    let (code, err) = tune(&per_account, None, &["--per-account", "--check"]);
+    assert_eq!(code, 0, "up to date: {err}");
+    let (code, err) = tune(&per_account, None, &["--per-account"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&per_account).unwrap(), before);
+    // And the organization-wide form of it is a change --check reports.
+    let (code, _) = tune(&per_account, None, &["--check"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn allowlist_per_account_says_where_each_allowlist_comes_from() {
+    let mut args = vec!["allowlist", "--per-account", "--format", "json"];
+    args.extend(&WINDOW[..4]);
+    let (code, out, err) = run(&args, &[&org()]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let accounts = doc["accounts"].as_array().unwrap();
+    let ids: Vec<&str> = accounts
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "444444444444"
+        ]
+    );
+    let allow = |i: usize| -> Vec<&str> {
+        accounts[i]["allowlist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(allow(0), ["eu-west-1", "us-east-1"]);
+    assert_eq!(allow(1), ["eu-central-1", "us-east-2"]);
+    assert_eq!(allow(2), ["us-west-2"]);
+    assert_eq!(accounts[2]["allowlist_source"], "own");
+    // Five days of its own: the organization-wide allowlist, and why.
+    assert_eq!(accounts[3]["allowlist_source"], "organization");
+    assert_eq!(accounts[3]["fallback"]["kind"], "short_history");
+    assert_eq!(accounts[3]["fallback"]["days"], 5);
+    assert_eq!(
+        allow(3),
+        doc["allowlist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(doc["unnamed_accounts"]["not-an-account"], 1);
+    // Each account's decisions carry their reasons.
+    let sandbox_regions = accounts[2]["regions"].as_array().unwrap();
+    let west = sandbox_regions
+        .iter()
+        .find(|r| r["region"] == "us-west-2")
+        .unwrap();
+    assert!(
+        west["reason"]
+            .as_str()
+            .unwrap()
+            .contains("events on 30 days"),
+        "{west}"
+    );
+
+    // The table names the fallback in words.
+    let mut args = vec!["allowlist", "--per-account"];
+    args.extend(&WINDOW[..4]);
+    let (_, table, _) = run(&args, &[&org()]);
+    assert!(
+        table.contains("organization-wide (5 of 14 days of history)"),
+        "{table}"
+    );
+    assert!(table.contains("Account 333333333333"), "{table}");
+}
+
+#[test]
+fn pins_may_name_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("pa.yml");
+    // The sandbox may work in eu-west-1 now: only eu-central-1 and the unnamed event alert.
+    let (code, err) = tune(
+        &rule,
+        None,
+        &["--per-account", "--allow", "333333333333:eu-west-1"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(alerts(&rule), set(&["leak-eu-central-1", "unnamed-1"]));
+    // Production may not use us-east-1 any more (pinned, so its everyday use alerts).
+    let (code, err) = tune(
+        &rule,
+        None,
+        &["--per-account", "--deny", "111111111111:us-east-1"],
+    );
+    assert_eq!(code, 1, "{err}");
+    let text = std::fs::read_to_string(&rule).unwrap();
+    let prod = text
+        .split("filter_account_111111111111:")
+        .nth(1)
+        .unwrap()
+        .split("filter_account_2")
+        .next()
+        .unwrap();
+    assert!(!prod.contains("us-east-1"), "{prod}");
+    assert!(alerts(&rule).len() > 50);
+
+    // A pin that names an account needs --per-account, and a 12-digit ID.
+    for (flags, says) in [
+        (
+            vec!["--allow", "333333333333:eu-west-1"],
+            "needs --per-account",
+        ),
+        (
+            vec!["--per-account", "--allow", "3333:eu-west-1"],
+            "12-digit",
+        ),
+        (
+            vec!["--per-account", "--allow", "333333333333:eu-wset-1"],
+            "eu-west-1",
+        ),
+    ] {
+        let (code, err) = tune(&rule, None, &flags);
+        assert_eq!(code, 2, "{flags:?}: {err}");
+        assert!(err.contains(says), "{flags:?}: {err}");
+    }
+}
+
+#[test]
+fn the_per_account_form_refuses_what_it_cannot_write_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("pa.yml");
+    let (code, err) = tune(&rule, None, &["--per-account", "--mode", "allowlist"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("denylist form"), "{err}");
+    // Three principals needed: production's us-east-1 (two) falls short for the account and
+    // for the organization, so no form may be written without a person's say.
+    let (code, err) = tune(&rule, None, &["--per-account", "--min-principals", "3"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("us-east-1"), "{err}");
+    assert!(!rule.exists());
+}
+
+#[test]
+fn run_shows_both_forms_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("tuned.yml");
+    for per_account in [false, true] {
+        let mut args = vec!["run", "--format", "json"];
+        args.extend(WINDOW);
+        if per_account {
+            args.push("--per-account");
+        }
+        args.push("-o");
+        let (code, out, err) = run(&args, &[&rule, &org()]);
+        assert!(matches!(code, 0 | 1), "{err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let forms = doc["backtest"]["forms"].as_array().unwrap();
+        let by_form = |name: &str| forms.iter().find(|f| f["form"] == name).unwrap();
+        assert_eq!(by_form("per_account")["alerts"], 3);
+        assert_eq!(by_form("organization")["alerts"], 0);
+        assert_eq!(by_form("per_account")["tuned"], per_account);
+        assert_eq!(
+            doc["backtest"]["alerts"],
+            if per_account { 3 } else { 0 },
+            "the backtest is the tuned form's"
+        );
+    }
+    // The table says the same.
+    let mut args = vec!["run"];
+    args.extend(WINDOW);
+    args.extend(["--per-account", "-o"]);
+    let (_, out, _) = run(&args, &[&rule, &org()]);
+    let line = |form: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("| {form}")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("per account (tuned)").contains("|      3 |"), "{out}");
+    assert!(line("organization-wide").contains("|      0 |"), "{out}");
+}
+
+#[test]
+fn rebaseline_keeps_the_per_account_form_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let rule = dir.path().join("tuned.yml");
+    let rebaseline = || {
+        let mut args = vec![
+            "rebaseline",
+            "--per-account",
+            "--date",
+            "2026-11-30",
+            "--state",
+        ];
+        args.push(state.to_str().unwrap());
+        args.extend(["-o", rule.to_str().unwrap()]);
+        run(&args, &[&org()])
+    };
+    let (code, _, err) = rebaseline();
+    assert_eq!(code, 1, "the first run writes the rule: {err}");
+    let text = std::fs::read_to_string(&rule).unwrap();
+    assert!(text.contains("filter_account_333333333333:"), "{text}");
+    assert!(text.contains("not 1 of filter_account_*"), "{text}");
+    let (code, _, err) = rebaseline();
+    assert_eq!(code, 0, "the same logs again change nothing: {err}");
+    assert_eq!(std::fs::read_to_string(&rule).unwrap(), text);
+}
+
+#[test]
+fn profile_by_two_keys_is_the_region_account_matrix() {
+    let mut args = vec!["profile", "--by", "region,account", "--format", "json"];
+    args.extend(&WINDOW[..4]);
+    let (code, out, err) = run(&args, &[&org()]);
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["by"], serde_json::json!(["region", "account"]));
+    let pairs: BTreeSet<(String, String, u64)> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap().to_string(),
+                r["account"].as_str().unwrap().to_string(),
+                r["events"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for want in [
+        ("eu-west-1", "111111111111", 120),
+        ("us-east-1", "111111111111", 90),
+        ("eu-west-1", "333333333333", 1),
+        ("us-west-2", "444444444444", 15),
+        ("eu-west-1", "not-an-account", 1),
+    ] {
+        assert!(
+            pairs.contains(&(want.0.to_string(), want.1.to_string(), want.2)),
+            "{want:?} in {pairs:?}"
+        );
+    }
+    let total: u64 = pairs.iter().map(|p| p.2).sum();
+    assert_eq!(total, 498);
+    // CSV: both keys first.
+    let mut args = vec!["profile", "--by", "account,region", "--format", "csv"];
+    args.extend(&WINDOW[..4]);
+    let (_, csv, _) = run(&args, &[&org()]);
+    assert!(csv.starts_with("account,region,events,"), "{csv}");
+    // A key twice, or three keys, is refused.
+    for by in ["region,region", "region,account,day"] {
+        let (code, _, err) = run(&["profile", "--by", by], &[&org()]);
+        assert_eq!(code, 2, "{by}: {err}");
+    }
+}
