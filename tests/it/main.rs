@@ -27,6 +27,9 @@ mod page;
 mod pipeline;
 /// `trailtune profile` end to end: bad input, windows, formats, real CloudTrail captures.
 mod profile;
+/// The tuned rule in every form converted by sigma-cli (pySigma) to Splunk and Lucene (ignored
+/// by default; `.ci/run` runs it).
+mod pysigma;
 /// One test per bug found in review, named for the bug.
 mod regression;
 /// Lossless rule rewrite: byte-exact golden files, idempotence, errors.
