@@ -436,10 +436,14 @@ fn write_accounts(
         let events: u64 = accounts.unnamed.values().sum();
         writeln!(
             out,
-            "{} without a 12-digit recipientAccountId ({}): no filter can exempt them; they \
-             alert on every listed region",
+            "{} without a 12-digit recipientAccountId ({}): no filter can exempt {}",
             count(events, "event", "events"),
-            text::join(&accounts.unnamed.keys().collect::<Vec<_>>(), ", ")
+            text::join(&accounts.unnamed.keys().collect::<Vec<_>>(), ", "),
+            if events == 1 {
+                "it; it alerts on every listed region"
+            } else {
+                "them; they alert on every listed region"
+            }
         )?;
     }
     writeln!(
