@@ -206,3 +206,165 @@ fn fallback(own: &RegionPolicy, cfg: &PolicyConfig, no_rows: bool) -> Option<Fal
             decision: d.decision,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::InputStats;
+    use crate::event::Origin;
+    use crate::window::Window;
+    use chrono::{Days, NaiveDate};
+
+    const END: &str = "2025-03-31";
+
+    /// `principals` each calling `region` from `account` once a day for `days` days ending END.
+    fn add(a: &mut Aggregates, account: &str, region: &str, principals: &[&str], days: u64) {
+        let end: NaiveDate = END.parse().unwrap();
+        for i in 0..days {
+            for p in principals {
+                a.add(&Row {
+                    day: end - Days::new(i),
+                    account,
+                    region,
+                    event_source: "ec2.amazonaws.com",
+                    identity_type: "IAMUser",
+                    principal: p,
+                    origin: Origin::Direct,
+                    failed: false,
+                    read_only: false,
+                    events: 1,
+                });
+            }
+        }
+    }
+
+    fn baseline(a: Aggregates) -> Baseline {
+        Baseline::new(
+            Window {
+                since: "2025-01-01".parse().unwrap(),
+                until: END.parse().unwrap(),
+            },
+            InputStats::default(),
+            a,
+        )
+    }
+
+    fn decided(b: &Baseline, cfg: &PolicyConfig) -> (RegionPolicy, AccountPolicies) {
+        let org = decide(b, cfg).unwrap();
+        let accounts = decide_accounts(b, cfg, &org).unwrap().unwrap();
+        (org, accounts)
+    }
+
+    fn per_account() -> PolicyConfig {
+        PolicyConfig {
+            per_account: true,
+            ..PolicyConfig::default()
+        }
+    }
+
+    #[test]
+    fn each_account_allows_its_own_regions_only() {
+        let mut a = Aggregates::default();
+        add(&mut a, "111111111111", "eu-west-1", &["u/a", "u/b"], 60);
+        add(&mut a, "222222222222", "us-west-2", &["u/c", "u/d"], 60);
+        let b = baseline(a);
+        let (org, accounts) = decided(&b, &per_account());
+        assert_eq!(org.allowlist(), ["eu-west-1", "us-west-2"]);
+        assert_eq!(accounts.accounts[0].allowlist, ["eu-west-1"]);
+        assert_eq!(accounts.accounts[1].allowlist, ["us-west-2"]);
+        assert!(accounts.accounts.iter().all(|a| a.fallback.is_none()));
+        // Each region is unusual for the other account, so both are listed.
+        let listed = accounts.unusual_regions(&org);
+        assert!(listed.contains(&"eu-west-1".to_string()));
+        assert!(listed.contains(&"us-west-2".to_string()));
+        // Without --per-account nothing is decided per account.
+        assert!(
+            decide_accounts(&b, &PolicyConfig::default(), &org)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn thin_accounts_fall_back_with_the_reason() {
+        let mut a = Aggregates::default();
+        add(&mut a, "111111111111", "eu-west-1", &["u/a", "u/b"], 60);
+        // Five days: shorter than --min-history.
+        add(&mut a, "222222222222", "eu-west-1", &["u/c", "u/d"], 5);
+        // A single principal carries all of this account's use: quarantined on its own.
+        add(&mut a, "333333333333", "us-west-2", &["u/e"], 60);
+        add(&mut a, "333333333333", "eu-west-1", &["u/f", "u/g"], 60);
+        let (org, accounts) = decided(&baseline(a), &per_account());
+        let by = |id: &str| accounts.accounts.iter().find(|a| a.account == id).unwrap();
+        assert!(matches!(
+            by("222222222222").fallback,
+            Some(Fallback::ShortHistory { days: 5, min: 14 })
+        ));
+        assert_eq!(by("222222222222").allowlist, org.allowlist());
+        match &by("333333333333").fallback {
+            Some(Fallback::HomeRegion {
+                region, decision, ..
+            }) => {
+                assert_eq!(region, "us-west-2");
+                assert_eq!(*decision, Decision::Quarantined);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn account_pins_add_to_the_organizations_and_win_for_their_account() {
+        let mut a = Aggregates::default();
+        add(&mut a, "111111111111", "eu-west-1", &["u/a", "u/b"], 60);
+        add(&mut a, "222222222222", "us-west-2", &["u/c", "u/d"], 60);
+        let mut cfg = per_account();
+        cfg.deny.insert("ap-east-1".into());
+        cfg.account_pins.insert(
+            "111111111111".into(),
+            Pins {
+                allow: ["ap-east-1".to_string(), "eu-north-1".to_string()].into(),
+                ..Pins::default()
+            },
+        );
+        cfg.account_pins.insert(
+            "999999999999".into(),
+            Pins {
+                allow: ["eu-central-1".to_string()].into(),
+                ..Pins::default()
+            },
+        );
+        let (org, accounts) = decided(&baseline(a), &cfg);
+        // --deny without an account wins over an account's --allow.
+        assert_eq!(accounts.accounts[0].allowlist, ["eu-north-1", "eu-west-1"]);
+        assert!(!org.allowlist().contains(&"eu-north-1".to_string()));
+        // A pinned account without events: the organization-wide allowlist plus its pins.
+        let pinned = &accounts.accounts[2];
+        assert_eq!(pinned.account, "999999999999");
+        assert_eq!(pinned.fallback, Some(Fallback::NoHistory));
+        assert_eq!(pinned.allowlist, ["eu-central-1", "eu-west-1", "us-west-2"]);
+    }
+
+    #[test]
+    fn forged_account_ids_get_no_filter_of_their_own() {
+        let mut a = Aggregates::default();
+        add(&mut a, "111111111111", "eu-west-1", &["u/a", "u/b"], 60);
+        add(&mut a, "1111111111111", "eu-west-1", &["u/x"], 2);
+        add(&mut a, "(unknown)", "eu-west-1", &["u/y"], 1);
+        let (_, accounts) = decided(&baseline(a), &per_account());
+        assert_eq!(accounts.accounts.len(), 1);
+        assert_eq!(accounts.unnamed["1111111111111"], 2);
+        assert_eq!(accounts.unnamed["(unknown)"], 1);
+        for id in ["111111111111", "000000000000"] {
+            assert!(is_account_id(id));
+        }
+        for id in [
+            "",
+            "11111111111",
+            "1111111111111",
+            "11111111111a",
+            "١١١١١١١١١١١١",
+        ] {
+            assert!(!is_account_id(id), "{id}");
+        }
+    }
+}

@@ -110,7 +110,10 @@ pub fn write(out: &mut dyn Write, rules: &[RuleInfo], tally: &Tally) -> io::Resu
 
 /// The two forms of the rule, the tuned one first: what each lists and what each would have
 /// raised over the window (alerts, and the accounts and regions they came from).
-fn form_rows(tuned: &Tally, forms: &Forms) -> Vec<(String, Result<(usize, Tally), String>)> {
+/// A form's name, and what it lists and raised (or why it could not be tuned).
+type FormRow = (String, Result<(usize, Tally), String>);
+
+fn form_rows(tuned: &Tally, forms: &Forms) -> Vec<FormRow> {
     let name = |per_account: bool, tuned: bool| {
         format!(
             "{}{}",

@@ -232,7 +232,7 @@ mod tests {
             "selection and (x and not 1 of filter_account_*)",
             "selection or 1 of filter_account_*",
         ] {
-            let err = rewrite(cond, &managed(), &[group.clone()]).unwrap_err();
+            let err = rewrite(cond, &managed(), std::slice::from_ref(&group)).unwrap_err();
             assert!(
                 err.to_string().contains("filter_account_*"),
                 "{cond}: {err}"
