@@ -87,8 +87,10 @@ pub fn run(args: ProfileArgs) -> Result<Status> {
                 regions: &regions,
                 heatmap: &heatmap,
                 policy: None,
+                accounts: None,
                 diff: None,
                 backtest: None,
+                forms: None,
                 drift: None,
             },
         )?;

@@ -88,10 +88,10 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
     // The rule, decided from its text.
     let mut rule_changed = None;
     let mut diff = None;
+    let accounts = policy::decide_accounts(&merged, &after_cfg, &after)?;
     if let Some(tune_cfg) = &cfg.tune {
         tune::ensure_history(&after, cfg.policy.min_history_days, tune_cfg.force)?;
         let rule = Rule::read(&tune_cfg.rule)?;
-        let accounts = policy::decide_accounts(&merged, &after_cfg, &after)?;
         let tuned = tune::prepare(&rule, &merged, &after, accounts.as_ref(), tune_cfg)?;
         tune::write(&rule, &tuned, &after, tune_cfg)?;
         report::tune::warnings(&mut err, &tuned)?;
@@ -125,8 +125,10 @@ pub fn run(args: RebaselineArgs) -> Result<Status> {
                 regions: &regions,
                 heatmap: &heatmap,
                 policy: Some(&after),
+                accounts: accounts.as_ref(),
                 diff: diff.as_deref(),
                 backtest: None,
+                forms: None,
                 drift: Some(&drift),
             },
         )?;

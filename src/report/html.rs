@@ -10,7 +10,8 @@ use std::io::{self, Write};
 use crate::baseline::{Heatmap, InputStats, ProfileRow};
 use crate::detect::Tally;
 use crate::drift::Drift;
-use crate::policy::{Decision, RegionPolicy};
+use crate::pipeline::Forms;
+use crate::policy::{AccountPolicies, Decision, RegionPolicy};
 use crate::report::{count, table::pct, thousands};
 use crate::sigma::RuleInfo;
 use crate::window::Window;
@@ -24,9 +25,13 @@ pub struct Page<'a> {
     pub regions: &'a [ProfileRow],
     pub heatmap: &'a Heatmap,
     pub policy: Option<&'a RegionPolicy>,
+    /// Each account's decision (`--per-account`).
+    pub accounts: Option<&'a AccountPolicies>,
     /// The unified diff of the rule (empty: unchanged).
     pub diff: Option<&'a str>,
     pub backtest: Option<(&'a [RuleInfo], &'a Tally)>,
+    /// Both forms of the rule over the same logs (`run` with several accounts).
+    pub forms: Option<&'a Forms>,
     pub drift: Option<&'a Drift>,
 }
 
@@ -96,12 +101,18 @@ pub fn write(out: &mut dyn Write, page: &Page<'_>) -> io::Result<()> {
     regions_section(&mut h, page.regions);
     if let Some(policy) = page.policy {
         policy_section(&mut h, policy);
+        if let Some(accounts) = page.accounts {
+            accounts_section(&mut h, policy, accounts);
+        }
     }
     if let Some(diff) = page.diff {
         diff_section(&mut h, diff);
     }
     if let Some((rules, tally)) = page.backtest {
         backtest_section(&mut h, rules, tally);
+        if let Some(forms) = page.forms {
+            forms_section(&mut h, tally, forms);
+        }
     }
     if let Some(drift) = page.drift {
         drift_section(&mut h, drift);
@@ -257,6 +268,77 @@ fn policy_section(h: &mut String, p: &RegionPolicy) {
         "</tbody></table>\n<p>Allowlist: <code>{}</code></p>",
         escape(&p.allowlist().join(", "))
     );
+}
+
+/// `--per-account`: where each account's allowlist comes from, and what it allows.
+fn accounts_section(h: &mut String, p: &RegionPolicy, accounts: &AccountPolicies) {
+    let _ = write!(
+        h,
+        "<h2>Per account</h2>\n<p>The tuned rule lists every region unusual for at least one account \
+         ({} regions); each account's filter exempts its own allowlist.</p>\n<table><thead><tr>\
+         <th>Account</th><th>Events</th><th>History</th><th>Allowlist from</th><th>Allowlist</th>\
+         <th>Quarantined</th></tr></thead><tbody>\n",
+        accounts.unusual_regions(p).len()
+    );
+    for a in &accounts.accounts {
+        let class = if a.fallback.is_some() {
+            "quarantined"
+        } else {
+            "allow"
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"code\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&a.account),
+            thousands(a.own.evidence_events),
+            count(a.own.history_days.max(0) as u64, "day", "days"),
+            escape(&crate::report::policy::source_text(a)),
+            escape(&a.allowlist.join(", ")),
+            escape(&a.own.quarantined().join(", ")),
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    if !accounts.unnamed.is_empty() {
+        let names: Vec<&str> = accounts.unnamed.keys().map(String::as_str).collect();
+        let _ = writeln!(
+            h,
+            "<p>{} without a 12-digit recipientAccountId (<code>{}</code>): no filter can exempt them.</p>",
+            count(accounts.unnamed.values().sum(), "event", "events"),
+            escape(&names.join(", "))
+        );
+    }
+}
+
+/// The two forms of the rule side by side.
+fn forms_section(h: &mut String, tuned: &Tally, forms: &Forms) {
+    h.push_str(
+        "<h3>Both forms over the same logs</h3>\n<table><thead><tr><th>Form</th>\
+         <th>Regions listed</th><th>Alerts</th><th>Accounts</th><th>Regions</th></tr></thead><tbody>\n",
+    );
+    let value = crate::report::backtest::forms_json(tuned, forms);
+    for row in value.as_array().into_iter().flatten() {
+        let name = format!(
+            "{}{}",
+            if row["form"] == "per_account" {
+                "per account"
+            } else {
+                "organization-wide"
+            },
+            if row["tuned"] == true { " (tuned)" } else { "" }
+        );
+        let cells = match row.get("error").and_then(|e| e.as_str()) {
+            Some(why) => format!("<td colspan=\"4\">cannot be tuned: {}</td>", escape(why)),
+            None => format!(
+                "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                row["regions_listed"],
+                thousands(row["alerts"].as_u64().unwrap_or(0)),
+                row["by_account"].as_object().map_or(0, |m| m.len()),
+                row["by_region"].as_object().map_or(0, |m| m.len()),
+            ),
+        };
+        let _ = writeln!(h, "<tr><td>{}</td>{cells}</tr>", escape(&name));
+    }
+    h.push_str("</tbody></table>\n");
 }
 
 fn diff_section(h: &mut String, diff: &str) {

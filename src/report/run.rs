@@ -268,8 +268,10 @@ pub struct Recorder<'s> {
     pub regions: Vec<crate::baseline::ProfileRow>,
     pub heatmap: crate::baseline::Heatmap,
     pub policy: Option<RegionPolicy>,
+    pub accounts: Option<AccountPolicies>,
     pub diff: Option<String>,
     pub backtest: Option<(Vec<RuleInfo>, Tally)>,
+    pub forms: Option<Forms>,
 }
 
 impl<'s> Recorder<'s> {
@@ -281,8 +283,10 @@ impl<'s> Recorder<'s> {
             regions: Vec::new(),
             heatmap: Default::default(),
             policy: None,
+            accounts: None,
             diff: None,
             backtest: None,
+            forms: None,
         }
     }
 
@@ -300,8 +304,10 @@ impl<'s> Recorder<'s> {
                 regions: &self.regions,
                 heatmap: &self.heatmap,
                 policy: self.policy.as_ref(),
+                accounts: self.accounts.as_ref(),
                 diff: self.diff.as_deref(),
                 backtest: self.backtest.as_ref().map(|(r, t)| (r.as_slice(), t)),
+                forms: self.forms.as_ref(),
                 drift: None,
             },
         )?;
@@ -329,6 +335,7 @@ impl Steps for Recorder<'_> {
         accounts: Option<&AccountPolicies>,
     ) -> io::Result<()> {
         self.policy = Some(policy.clone());
+        self.accounts = accounts.cloned();
         self.inner.decided(policy, accounts)
     }
 
@@ -353,6 +360,7 @@ impl Steps for Recorder<'_> {
         forms: Option<&Forms>,
     ) -> io::Result<()> {
         self.backtest = Some((rules.to_vec(), tally.clone()));
+        self.forms = forms.cloned();
         self.inner.backtested(rules, tally, forms)
     }
 }

@@ -380,3 +380,25 @@ fn profile_by_two_keys_is_the_region_account_matrix() {
         assert_eq!(code, 2, "{by}: {err}");
     }
 }
+
+#[test]
+fn the_review_page_shows_each_account_and_both_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("tuned.yml");
+    let page = dir.path().join("review.html");
+    let mut args = vec!["run"];
+    args.extend(WINDOW);
+    args.extend(["--per-account", "--report", page.to_str().unwrap(), "-o"]);
+    let (code, _, err) = run(&args, &[&rule, &org()]);
+    assert!(matches!(code, 0 | 1), "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<h2>Per account</h2>"), "{html}");
+    assert!(
+        html.contains("organization-wide (5 of 14 days of history)"),
+        "{html}"
+    );
+    assert!(html.contains("<h3>Both forms over the same logs</h3>"));
+    assert!(html.contains("<td>per account (tuned)</td>"));
+    // A forged account ID is text on the page, never markup.
+    assert!(html.contains("not-an-account"));
+}
