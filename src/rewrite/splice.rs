@@ -379,26 +379,36 @@ fn render_filter(f: &Filter, provenance: &[String], style: &Style) -> String {
     out
 }
 
-/// The span of the detection item `name` (with a `# trailtune:` block above it), if present.
-fn item_span(text: &str, name: &str) -> Result<Option<(usize, usize)>, RewriteError> {
+/// The spans of the detection items `names` that are present (each with a `# trailtune:` block
+/// above it), from one parse of the text: a rule with thousands of managed filters (one per
+/// account) is edited in linear time, not one parse per filter.
+fn item_spans<'n>(
+    text: &str,
+    names: impl Iterator<Item = &'n str>,
+) -> Result<std::collections::HashMap<&'n str, (usize, usize)>, RewriteError> {
     let doc = document(text)?;
-    let keys = ["detection".to_string(), name.to_string()];
-    if !locate::exists(&doc, &keys) {
-        return Ok(None);
-    }
     let value = super::verify::parse(text)?;
-    let v = value
-        .get("detection")
-        .and_then(|d| d.get(name))
-        .unwrap_or(&Value::Null);
-    let key_line = line_start(text, key(&doc, &keys)?.location.byte_span.0);
-    let end = locate::value_end(&doc, &keys, v)?;
-    Ok(Some((provenance_start(text, key_line), end)))
+    let mut spans = std::collections::HashMap::new();
+    for name in names {
+        let keys = ["detection".to_string(), name.to_string()];
+        if !locate::exists(&doc, &keys) {
+            continue;
+        }
+        let v = value
+            .get("detection")
+            .and_then(|d| d.get(name))
+            .unwrap_or(&Value::Null);
+        let key_line = line_start(text, key(&doc, &keys)?.location.byte_span.0);
+        let end = locate::value_end(&doc, &keys, v)?;
+        spans.insert(name, (provenance_start(text, key_line), end));
+    }
+    Ok(spans)
 }
 
 /// Managed-filter pass: removes every `managed` detection item not in `filters`, replaces the
-/// ones present in place and inserts the others before `condition:` (and the comment lines
-/// directly above it). `baseline_provenance` goes above `filter_baseline_regions`.
+/// ones present in place and inserts the others, in plan order, before `condition:` (and the
+/// comment lines directly above it). `baseline_provenance` goes above `filter_baseline_regions`.
+/// Every span is found in one parse of `text` and the edits are stitched in one pass.
 pub fn managed_filters(
     text: &str,
     managed: &BTreeSet<String>,
@@ -406,15 +416,22 @@ pub fn managed_filters(
     baseline_provenance: &[String],
     style: &Style,
 ) -> Result<String, RewriteError> {
-    let mut text = text.to_string();
+    let names = managed
+        .iter()
+        .map(String::as_str)
+        .chain(filters.iter().map(|f| f.name.as_str()));
+    let spans = item_spans(text, names)?;
+    // (start, end, new text) of every edit; the spans of distinct items never overlap.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
     for name in managed {
         if filters.iter().any(|f| &f.name == name) {
             continue;
         }
-        if let Some((s, e)) = item_span(&text, name)? {
-            text = splice(&text, s, e, "");
+        if let Some(&(s, e)) = spans.get(name.as_str()) {
+            edits.push((s, e, String::new()));
         }
     }
+    let mut inserted = String::new();
     for f in filters {
         let prov = if f.name == BASELINE_FILTER {
             baseline_provenance
@@ -422,30 +439,51 @@ pub fn managed_filters(
             &[]
         };
         let mut rendered = render_filter(f, prov, style);
-        match item_span(&text, &f.name)? {
-            Some((s, e)) => {
+        match spans.get(f.name.as_str()) {
+            Some(&(s, e)) => {
                 if e == text.len() && !text.ends_with('\n') {
                     rendered.pop();
                 }
-                text = splice(&text, s, e, &rendered);
+                edits.push((s, e, rendered));
             }
-            None => {
-                let doc = document(&text)?;
-                let cond = key(&doc, &["detection".to_string(), "condition".to_string()])?;
-                let mut at = line_start(&text, cond.location.byte_span.0);
-                while at > 0 {
-                    let prev = line_start(&text, at - 1);
-                    if text[prev..at].trim_start().starts_with('#') {
-                        at = prev;
-                    } else {
-                        break;
-                    }
-                }
-                text = splice(&text, at, at, &rendered);
-            }
+            None => inserted.push_str(&rendered),
         }
     }
-    Ok(text)
+    if !inserted.is_empty() {
+        let doc = document(text)?;
+        let cond = key(&doc, &["detection".to_string(), "condition".to_string()])?;
+        let mut at = line_start(text, cond.location.byte_span.0);
+        while at > 0 {
+            let prev = line_start(text, at - 1);
+            // A comment line directly above the condition stays with it, unless it belongs to
+            // an item removed or replaced here.
+            let edited = edits.iter().any(|&(s, e, _)| s <= prev && prev < e);
+            if !edited && text[prev..at].trim_start().starts_with('#') {
+                at = prev;
+            } else {
+                break;
+            }
+        }
+        edits.push((at, at, inserted));
+    }
+    // Stitch: an insertion at the end of a removed span goes after it.
+    edits.sort_by_key(|&(s, e, _)| (s, e));
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for (s, e, with) in edits {
+        if s < done {
+            return Err(RewriteError::unsupported(
+                "detection",
+                "two managed filters overlap",
+                &text[s..e.min(text.len())],
+            ));
+        }
+        out.push_str(&text[done..s]);
+        out.push_str(&with);
+        done = e;
+    }
+    out.push_str(&text[done..]);
+    Ok(out)
 }
 
 /// Condition pass: replaces the plain one-line `condition:` scalar with `condition`.
