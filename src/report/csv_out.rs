@@ -64,7 +64,7 @@ impl<'w> CsvWriter<'w> {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.inner.write_record(names).map_err(io::Error::from)
+        self.inner.write_record(names).map_err(io_error)
     }
 
     /// One record.
@@ -76,15 +76,27 @@ impl<'w> CsvWriter<'w> {
             Cell::Ours(s) => s,
         });
         for field in fields {
-            self.inner.write_field(field.as_bytes())?;
+            self.inner.write_field(field.as_bytes()).map_err(io_error)?;
         }
         self.inner
             .write_record(None::<&[u8]>)
-            .map_err(io::Error::from)
+            .map_err(io_error)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// The writer's error as it came from the output (a closed pipe stays a `BrokenPipe`, which
+/// ends a run quietly), or wrapped when the CSV writer itself failed.
+fn io_error(err: csv::Error) -> io::Error {
+    if !matches!(err.kind(), csv::ErrorKind::Io(_)) {
+        return io::Error::other(err);
+    }
+    match err.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -101,6 +113,29 @@ mod tests {
         w.flush().unwrap();
         drop(w);
         String::from_utf8(buf).unwrap()
+    }
+
+    /// Stands for a pipe whose reader is gone (`trailtune ... --format csv | head -1`).
+    struct ClosedPipe;
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_stays_a_broken_pipe() {
+        let mut pipe = ClosedPipe;
+        let mut w = CsvWriter::new(&mut pipe, false);
+        // Rows beyond the writer's buffer reach the pipe.
+        let long = "x".repeat(100_000);
+        let err = w.row([Cell::ours(long.as_str())]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        let err = anyhow::Error::from(err);
+        assert!(crate::exit::is_broken_pipe(&err));
     }
 
     #[test]
