@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Decision, PolicyConfig, RegionPolicy, decide};
+use super::{Decision, PolicyConfig, RegionDecision, RegionPolicy, decide};
 use crate::baseline::aggregate::Row;
 use crate::baseline::{Aggregates, Baseline};
 
@@ -39,8 +39,9 @@ pub enum Fallback {
     ShortHistory { days: i64, min: u32 },
     /// Every event of it was left out of learning (AWS services, failed calls, sweepers).
     NoEvidence,
-    /// Its own decision would alert on a region carrying a large share of its normal use
-    /// (quarantined or below a threshold): too little evidence to decide alone.
+    /// Its own decision would alert on an established region (seen on enough days, not first
+    /// seen recently) carrying a large share of its normal use, quarantined (a single principal)
+    /// or below a threshold: too little evidence to decide alone.
     HomeRegion {
         region: String,
         share_pct: f64,
@@ -154,7 +155,7 @@ pub fn decide_accounts(
         };
         let cfg = config.for_account(account);
         let own = decide(&sub, &cfg)?;
-        let fallback = fallback(&own, &cfg, rows.is_empty());
+        let fallback = fallback(&own, &cfg, sub.aggregates.days());
         let allowlist = match &fallback {
             None => own.allowlist(),
             Some(_) => {
@@ -182,7 +183,12 @@ pub fn decide_accounts(
 }
 
 /// Why an account's own decision cannot stand alone, if it cannot.
-fn fallback(own: &RegionPolicy, cfg: &PolicyConfig, no_rows: bool) -> Option<Fallback> {
+fn fallback(
+    own: &RegionPolicy,
+    cfg: &PolicyConfig,
+    history: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+) -> Option<Fallback> {
+    let no_rows = history.is_none();
     if no_rows {
         return Some(Fallback::NoHistory);
     }
@@ -195,10 +201,21 @@ fn fallback(own: &RegionPolicy, cfg: &PolicyConfig, no_rows: bool) -> Option<Fal
     if own.evidence_events == 0 {
         return Some(Fallback::NoEvidence);
     }
+    // Only an established region (active on --min-days days, first seen before the quarantine
+    // window) counts: a burst of new activity, an attacker's included, must alert or stop the
+    // tuning, never move its account onto the organization-wide allowlist and so go quiet.
+    let quarantine_from = history
+        .and_then(|(first, _)| super::quarantine_start(first, own.window.until, cfg.quarantine_days));
+    let established = |d: &&RegionDecision| {
+        d.active_days >= cfg.min_days
+            && d.first_seen
+                .is_some_and(|seen| quarantine_from.is_none_or(|from| seen < from))
+    };
     own.regions
         .iter()
         .filter(|d| d.decision != Decision::Allow && !d.pinned)
         .filter(|d| d.share_pct >= MAX_ALERTED_SHARE_PCT)
+        .filter(established)
         .max_by(|a, b| a.share_pct.total_cmp(&b.share_pct))
         .map(|d| Fallback::HomeRegion {
             region: d.region.clone(),
@@ -310,6 +327,25 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_burst_in_a_new_region_never_moves_its_account_to_the_fallback() {
+        let mut a = Aggregates::default();
+        add(&mut a, "111111111111", "eu-west-1", &["u/a", "u/b"], 60);
+        add(&mut a, "333333333333", "us-west-2", &["u/c", "u/d"], 60);
+        // 40 calls from one key in production's region, on the last two days: 25 % of the
+        // sandbox's use.
+        add(&mut a, "333333333333", "eu-west-1", &["u/attacker"; 20], 2);
+        let b = baseline(a);
+        let (org, accounts) = decided(&b, &per_account());
+        let sandbox = &accounts.accounts[1];
+        assert_eq!(sandbox.fallback, None);
+        assert_eq!(sandbox.allowlist, ["us-west-2"]);
+        // The per-account rule lists eu-west-1 for the sandbox: tune refuses to write it without
+        // a person's say (it carries a large share of the account's use), and never writes a
+        // rule that exempts it.
+        assert!(accounts.unusual_regions(&org).contains(&"eu-west-1".to_string()));
     }
 
     #[test]

@@ -16,6 +16,7 @@
 mod artefacts;
 mod plan;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -195,6 +196,12 @@ pub enum TuneError {
     )]
     PerAccountAllowlist,
     #[error(
+        "the rule has a selection of its own named {name}: names starting with filter_account_ are \
+         trailtune's (one per account: recipientAccountId and awsRegion only), and tuning would replace \
+         or remove it; rename it (and its condition term), then tune again"
+    )]
+    AccountFilterName { name: String },
+    #[error(
         "the tuned rule would alert on the organization's own regions: {regions}. A region with {threshold}% or more of \
          normal use is listed only when a person says so: review it, then --approve it (or lower the threshold it missed), \
          or --deny it to alert on it anyway"
@@ -311,6 +318,7 @@ fn apply(text: &str, plan: &TunePlan, rule_name: &str) -> Result<(String, Vec<St
     let unmarked = crate::yaml_shape::strip_bom(text);
     check_condition(unmarked, &names)?;
     check_region_keys(unmarked, &plan.selection)?;
+    check_account_filters(unmarked)?;
     let rewritten = rewrite::apply(text, plan).map_err(|source| TuneError::Rewrite {
         rule: rule_name.to_string(),
         source,
@@ -466,6 +474,33 @@ fn check_region_keys(text: &str, selection: &str) -> Result<(), TuneError> {
                  the organization's own regions; move their region condition into '{selection}' (or drop it), then tune again"
             ),
         });
+    }
+    Ok(())
+}
+
+/// Refuse a rule whose author named a selection of their own `filter_account_...`: trailtune owns
+/// that prefix (its per-account filters), and would otherwise replace or drop the selection. Ours
+/// are `filter_account_<12 digits>` holding `recipientAccountId` and `awsRegion` only.
+fn check_account_filters(text: &str) -> Result<(), TuneError> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
+    let Some(detection) = value.get("detection").and_then(|d| d.as_mapping()) else {
+        return Ok(());
+    };
+    for (name, body) in detection {
+        let Some(name) = name.as_str() else { continue };
+        let Some(id) = name.strip_prefix(rewrite::ACCOUNT_FILTER_PREFIX) else {
+            continue;
+        };
+        let fields: Option<BTreeSet<&str>> = body
+            .as_mapping()
+            .map(|m| m.keys().filter_map(|k| k.as_str()).collect());
+        let ours = crate::policy::is_account_id(id)
+            && fields.is_some_and(|f| f == BTreeSet::from(["recipientAccountId", "awsRegion"]));
+        if !ours {
+            return Err(TuneError::AccountFilterName {
+                name: name.to_string(),
+            });
+        }
     }
     Ok(())
 }

@@ -402,3 +402,91 @@ fn the_review_page_shows_each_account_and_both_forms() {
     // A forged account ID is text on the page, never markup.
     assert!(html.contains("not-an-account"));
 }
+
+/// A burst of calls in a region new to an account, large enough to be a share of its use, once
+/// moved the account onto the organization-wide allowlist (which holds that region), and the
+/// burst went quiet. Now it stops the tuning until a person decides, and a pin makes it alert.
+#[test]
+fn a_burst_in_another_accounts_region_is_never_exempted() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("burst.ndjson");
+    let mut text = std::fs::read_to_string(org()).unwrap();
+    for i in 0..5 {
+        text.push_str(&format!(
+            r#"{{"eventVersion":"1.09","eventTime":"2026-10-30T05:0{i}:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"eu-west-1","sourceIPAddress":"175.16.199.37","eventID":"burst-{i}","eventType":"AwsApiCall","recipientAccountId":"333333333333","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::333333333333:user/attacker","accountId":"333333333333","userName":"attacker"}}}}"#
+        ));
+        text.push('\n');
+    }
+    std::fs::write(&logs, text).unwrap();
+    let rule = dir.path().join("pa.yml");
+    let tune = |extra: &[&str]| {
+        let o = trailtune()
+            .args(["tune", "--no-progress", "--per-account"])
+            .args(WINDOW)
+            .args(extra)
+            .arg("-o")
+            .arg(&rule)
+            .arg(&logs)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = tune(&[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("eu-west-1 in account 333333333333"), "{err}");
+    assert!(!rule.exists());
+    let (code, err) = tune(&["--deny", "333333333333:eu-west-1"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, out, err) = run(&["detect", "--format", "ndjson", "--rule"], &[&rule, &logs]);
+    assert_eq!(code, 1, "{err}");
+    let burst = out.lines().filter(|l| l.contains("\"burst-")).count();
+    assert_eq!(burst, 5, "{out}");
+}
+
+/// A selection of the author's own named `filter_account_...` was once replaced or removed
+/// without a word. Now the rule is refused and left as it is.
+#[test]
+fn an_authors_own_filter_account_selection_is_never_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(crate::common::root().join("src/data/aws_unusual_region.yml"))
+        .unwrap();
+    for (own, term) in [
+        (
+            "  filter_account_breakglass:\n    userIdentity.arn|endswith: ':role/BreakGlass'\n",
+            "filter_account_breakglass",
+        ),
+        (
+            "  filter_account_999999999999:\n    recipientAccountId: '999999999999'\n    eventName: GetCallerIdentity\n",
+            "filter_account_999999999999",
+        ),
+    ] {
+        let text = seed
+            .replace("  condition: ", &format!("{own}  condition: "))
+            .replacen(
+                "condition: selection and not filter_expected_services",
+                &format!("condition: selection and not {term} and not filter_expected_services"),
+                1,
+            );
+        assert!(text.contains(own) && text.contains(&format!("not {term}")));
+        let rule = dir.path().join("own.yml");
+        std::fs::write(&rule, &text).unwrap();
+        for flags in [&[][..], &["--per-account"][..]] {
+            let out = trailtune()
+                .args(["tune", "--no-progress", "--in-place"])
+                .args(WINDOW)
+                .args(flags)
+                .arg("--rule")
+                .arg(&rule)
+                .arg(org())
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{term} {flags:?}: {err}");
+            assert!(err.contains(term), "{err}");
+            assert_eq!(std::fs::read_to_string(&rule).unwrap(), text);
+        }
+    }
+}
