@@ -204,8 +204,9 @@ fn fallback(
     // Only an established region (active on --min-days days, first seen before the quarantine
     // window) counts: a burst of new activity, an attacker's included, must alert or stop the
     // tuning, never move its account onto the organization-wide allowlist and so go quiet.
-    let quarantine_from = history
-        .and_then(|(first, _)| super::quarantine_start(first, own.window.until, cfg.quarantine_days));
+    let quarantine_from = history.and_then(|(first, _)| {
+        super::quarantine_start(first, own.window.until, cfg.quarantine_days)
+    });
     let established = |d: &&RegionDecision| {
         d.active_days >= cfg.min_days
             && d.first_seen
@@ -345,7 +346,11 @@ mod tests {
         // The per-account rule lists eu-west-1 for the sandbox: tune refuses to write it without
         // a person's say (it carries a large share of the account's use), and never writes a
         // rule that exempts it.
-        assert!(accounts.unusual_regions(&org).contains(&"eu-west-1".to_string()));
+        assert!(
+            accounts
+                .unusual_regions(&org)
+                .contains(&"eu-west-1".to_string())
+        );
     }
 
     #[test]

@@ -78,9 +78,7 @@ impl<'w> CsvWriter<'w> {
         for field in fields {
             self.inner.write_field(field.as_bytes()).map_err(io_error)?;
         }
-        self.inner
-            .write_record(None::<&[u8]>)
-            .map_err(io_error)
+        self.inner.write_record(None::<&[u8]>).map_err(io_error)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {

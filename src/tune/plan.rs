@@ -58,43 +58,78 @@ fn refuse_account_home_regions(
     if home.is_empty() {
         return Ok(());
     }
+    // Thousands of accounts must not make a message of thousands of lines.
+    const SHOWN: usize = 10;
+    let mut regions = home[..home.len().min(SHOWN)].join(", ");
+    if home.len() > SHOWN {
+        regions.push_str(&format!(
+            " and {} more (allowlist --per-account --format json lists every account's decisions)",
+            home.len() - SHOWN
+        ));
+    }
     Err(TuneError::HomeRegions {
-        regions: home.join(", "),
+        regions,
         threshold: MAX_ALERTED_SHARE_PCT,
     })
 }
 
-/// One filter per account that exempts the listed regions the account may call.
+/// The filters that exempt the listed regions each account may call: one per account, except
+/// that accounts exempting exactly the same regions share one (named after the lowest of their
+/// IDs), so an organization of thousands of accounts gets a filter per distinct allowlist, not
+/// thousands of filters every event is checked against.
 fn account_filters(accounts: &AccountPolicies, listed: &[String]) -> Vec<Filter> {
-    accounts
-        .accounts
-        .iter()
-        .filter_map(|a| {
-            let exempt: Vec<String> = (a.allowlist.iter())
-                .filter(|r| listed.contains(r))
-                .cloned()
-                .collect();
-            if exempt.is_empty() {
-                return None;
-            }
-            let comment = match &a.fallback {
-                None => format!("account {}: its own baseline", a.account),
-                Some(why) => format!(
-                    "account {}: the organization-wide allowlist ({})",
-                    a.account,
-                    fallback_words(why)
-                ),
+    let mut groups: std::collections::BTreeMap<Vec<String>, Vec<&crate::policy::AccountPolicy>> =
+        std::collections::BTreeMap::new();
+    for a in &accounts.accounts {
+        let exempt: Vec<String> = (a.allowlist.iter())
+            .filter(|r| listed.contains(r))
+            .cloned()
+            .collect();
+        if !exempt.is_empty() {
+            groups.entry(exempt).or_default().push(a);
+        }
+    }
+    let mut filters: Vec<(String, Filter)> = groups
+        .into_iter()
+        .map(|(exempt, members)| {
+            // Accounts are sorted, so the first is the lowest ID.
+            let first = members[0].account.clone();
+            let comment = match members.as_slice() {
+                [a] => match &a.fallback {
+                    None => format!("account {}: its own baseline", a.account),
+                    Some(why) => format!(
+                        "account {}: the organization-wide allowlist ({})",
+                        a.account,
+                        fallback_words(why)
+                    ),
+                },
+                _ => {
+                    let fallen = members.iter().filter(|a| a.fallback.is_some()).count();
+                    format!(
+                        "{} accounts that may call the same regions ({} on their own baseline, {} on the \
+                         organization-wide allowlist)",
+                        members.len(),
+                        members.len() - fallen,
+                        fallen
+                    )
+                }
             };
-            Some(Filter {
-                name: format!("{ACCOUNT_FILTER_PREFIX}{}", a.account),
+            let filter = Filter {
+                name: format!("{ACCOUNT_FILTER_PREFIX}{first}"),
                 fields: vec![
-                    ("recipientAccountId".to_string(), vec![a.account.clone()]),
+                    (
+                        "recipientAccountId".to_string(),
+                        members.iter().map(|a| a.account.clone()).collect(),
+                    ),
                     ("awsRegion".to_string(), exempt),
                 ],
                 comment: Some(comment),
-            })
+            };
+            (first, filter)
         })
-        .collect()
+        .collect();
+    filters.sort_by(|a, b| a.0.cmp(&b.0));
+    filters.into_iter().map(|(_, f)| f).collect()
 }
 
 /// Why an account uses the organization-wide allowlist, in the words of a provenance line.

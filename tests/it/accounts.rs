@@ -451,8 +451,9 @@ fn a_burst_in_another_accounts_region_is_never_exempted() {
 #[test]
 fn an_authors_own_filter_account_selection_is_never_touched() {
     let dir = tempfile::tempdir().unwrap();
-    let seed = std::fs::read_to_string(crate::common::root().join("src/data/aws_unusual_region.yml"))
-        .unwrap();
+    let seed =
+        std::fs::read_to_string(crate::common::root().join("src/data/aws_unusual_region.yml"))
+            .unwrap();
     for (own, term) in [
         (
             "  filter_account_breakglass:\n    userIdentity.arn|endswith: ':role/BreakGlass'\n",
@@ -489,4 +490,84 @@ fn an_authors_own_filter_account_selection_is_never_touched() {
             assert_eq!(std::fs::read_to_string(&rule).unwrap(), text);
         }
     }
+}
+
+/// Hundreds of accounts that use the same regions share one filter per allowlist: the rule stays
+/// small, every backend checks a handful of filters per event, and each account still alerts
+/// outside its own regions.
+#[test]
+fn accounts_with_the_same_allowlist_share_one_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("many.ndjson");
+    let regions = ["eu-west-1", "us-east-2", "us-west-2"];
+    let mut text = String::new();
+    let mut n = 0;
+    for a in 0..300u64 {
+        let account = format!("{:012}", 100_000_000_000 + a);
+        let region = regions[(a % 3) as usize];
+        for day in 1..=20 {
+            for user in ["u1", "u2"] {
+                n += 1;
+                text.push_str(&format!(
+                    r#"{{"eventTime":"2026-10-{day:02}T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"{region}","eventID":"e{n}","eventType":"AwsApiCall","recipientAccountId":"{account}","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::{account}:user/{user}"}}}}"#
+                ));
+                text.push('\n');
+            }
+        }
+    }
+    // An account of the eu-west-1 group calls us-east-2 once, on the last day.
+    text.push_str(r#"{"eventTime":"2026-10-20T11:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-2","eventID":"odd","eventType":"AwsApiCall","recipientAccountId":"100000000000","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::100000000000:user/u1"}}"#);
+    text.push('\n');
+    std::fs::write(&logs, text).unwrap();
+    let rule = dir.path().join("pa.yml");
+    let out = trailtune()
+        .args([
+            "tune",
+            "--no-progress",
+            "--per-account",
+            "--until",
+            "2026-10-20",
+            "--days",
+            "20",
+        ])
+        .arg("-o")
+        .arg(&rule)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tuned = std::fs::read_to_string(&rule).unwrap();
+    let names: Vec<&str> = tuned
+        .lines()
+        .filter_map(|l| l.trim().strip_suffix(':'))
+        .filter(|l| l.starts_with("filter_account_"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "filter_account_100000000000",
+            "filter_account_100000000001",
+            "filter_account_100000000002"
+        ]
+    );
+    assert!(tuned.contains(
+        "# 100 accounts that may call the same regions (100 on their own baseline, 0 on"
+    ));
+    let (code, hits, err) = run(&["detect", "--format", "ndjson", "--rule"], &[&rule, &logs]);
+    assert_eq!(code, 1, "{err}");
+    let ids: Vec<String> = hits
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["eventID"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, ["odd"]);
 }
