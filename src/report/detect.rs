@@ -83,6 +83,9 @@ pub struct HitJson<'a> {
     event_time: &'a str,
     fields: Map<String, Value>,
     level: &'a str,
+    /// The account the call reached: which account alerted, whatever the rule's `fields:`.
+    #[serde(rename = "recipientAccountId")]
+    account: &'a str,
     rule_id: &'a str,
     rule_title: &'a str,
     /// Where the caller is (with `--geoip`).
@@ -101,6 +104,7 @@ impl<'a> HitJson<'a> {
             // A name given twice in `fields:` is one key, holding its last value.
             fields: d.fields.iter().cloned().collect(),
             level: &rule.level,
+            account: &d.account,
             rule_id: &rule.id,
             rule_title: &rule.title,
             source: d.caller.as_ref(),

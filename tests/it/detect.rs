@@ -51,6 +51,7 @@ fn seed_rule_finds_the_ap_east_1_fixture_event_with_the_ndjson_contract() {
             "eventTime",
             "fields",
             "level",
+            "recipientAccountId",
             "rule_id",
             "rule_title"
         ]
