@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 use crate::baseline::state::MergeOptions;
 use crate::baseline::{BaselineSource, cols};
 use crate::cli;
-use crate::input::InputConfig;
+use crate::input::s3url::{self, Endpoint, EndpointError, S3Url, S3UrlError};
+use crate::input::{InputConfig, S3Options};
 use crate::policy::{LearnFilter, PolicyConfig};
 use crate::regions;
 use crate::report::{Format, Output};
@@ -52,6 +53,14 @@ pub enum ConfigError {
         path: String,
         logs: String,
     },
+    #[error("{0}")]
+    S3Url(#[from] S3UrlError),
+    #[error("{0}")]
+    Endpoint(#[from] EndpointError),
+    #[error(
+        "{0}: this trailtune was built without S3 support (cargo feature `s3`, on by default): rebuild it with default features, or copy the logs first (aws s3 sync {0} DIR)"
+    )]
+    NoS3Support(String),
     #[error("{first} and {second} name the same file ({path}): one would overwrite the other")]
     SameFile {
         first: &'static str,
@@ -86,7 +95,7 @@ fn outside_logs(
 ) -> Result<(), ConfigError> {
     let logs: Vec<PathBuf> = logs
         .iter()
-        .filter(|p| p.as_os_str() != "-")
+        .filter(|p| p.as_os_str() != "-" && !s3url::is_s3(p))
         .map(|p| file_key(p))
         .collect();
     for (flag, path) in outputs {
@@ -190,7 +199,7 @@ impl TryFrom<cli::NewCountryArgs> for NewCountry {
                 days: Some(args.days.saturating_add(args.baseline_days)),
             },
             hunt_days: args.days,
-            input: input(args.input),
+            input: input(args.input)?,
             geoip: args.geoip,
             output: output(args.format, args.csv_raw),
         })
@@ -277,8 +286,21 @@ fn output(format: cli::Format, csv_raw: bool) -> Output {
     }
 }
 
-fn input(args: cli::InputArgs) -> InputConfig {
-    InputConfig {
+fn input(args: cli::InputArgs) -> Result<InputConfig, ConfigError> {
+    for path in args.paths.iter().filter(|p| s3url::is_s3(p)) {
+        let text = path.to_string_lossy();
+        S3Url::parse(&text)?;
+        if !cfg!(feature = "s3") {
+            return Err(ConfigError::NoS3Support(text.into_owned()));
+        }
+    }
+    let endpoint = args
+        .s3
+        .endpoint_url
+        .as_deref()
+        .map(|url| Endpoint::check("--endpoint-url", url, args.s3.allow_http))
+        .transpose()?;
+    Ok(InputConfig {
         paths: args.paths,
         strict: args.strict,
         progress: !args.no_progress,
@@ -286,7 +308,12 @@ fn input(args: cli::InputArgs) -> InputConfig {
             max_record_bytes: args.max_record_bytes,
             max_line_bytes: args.max_line_bytes,
         },
-    }
+        s3: S3Options {
+            no_sign_request: args.s3.no_sign_request,
+            endpoint,
+            allow_http: args.s3.allow_http,
+        },
+    })
 }
 
 fn window(args: &cli::WindowArgs) -> Result<WindowSpec, ConfigError> {
@@ -308,7 +335,7 @@ fn baseline_source(args: cli::BaselineSourceArgs) -> Result<BaselineSource, Conf
         (None, Some(path)) => BaselineSource::AthenaCsv(path),
         (None, None) => BaselineSource::Logs {
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
         },
     })
 }
@@ -496,7 +523,7 @@ impl TryFrom<cli::ProfileArgs> for Profile {
         }
         Ok(Profile {
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
             by: match args.by {
                 cli::GroupBy::Region => (cols::REGION, "region"),
                 cli::GroupBy::Account => (cols::ACCOUNT, "account"),
@@ -546,7 +573,7 @@ impl TryFrom<cli::DetectArgs> for Detect {
             },
             rules: args.rule,
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
             output: output(args.format, args.csv_raw),
             sort_buffer: args.sort_buffer,
             geoip: args.geoip,
@@ -594,7 +621,7 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
             policy: policy(&args.policy)?,
             tune: tune(args.rule, args.output, args.policy.force)?,
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
             geoip: args.geoip,
             save: args.save,
         })
@@ -609,7 +636,7 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
             Some(path) => Some(BaselineSource::AthenaCsv(path)),
             None if args.input.paths.is_empty() => None,
             None => Some(BaselineSource::Logs {
-                input: input(args.input),
+                input: input(args.input)?,
                 window: WindowSpec {
                     days: Some(args.forget_after),
                     ..WindowSpec::default()
