@@ -204,24 +204,97 @@ fn build(options: &S3Options, url: &S3Url) -> Result<Bucket, RemoteError> {
     })
 }
 
-/// An object store error in words, with what to check.
+/// An object store error in words: for an S3 error answer, what to check and S3's own code and
+/// message; else the client's text (which says how often the request was retried).
 pub(crate) fn describe(err: &object_store::Error) -> String {
-    use object_store::Error as E;
-    let text = err.to_string();
-    let hint = match err {
-        E::NotFound { .. } => {
-            "not found (no such bucket, or the object was deleted after it was listed)"
+    let mut text = err.to_string();
+    // The deepest cause ("operation timed out", "connection refused") when the text hides it.
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let root = cause.to_string();
+    if !text.contains(&root) {
+        text = format!("{text} ({root})");
+    }
+    let Some((code, message)) = s3_error(&text) else {
+        return text;
+    };
+    let hint = match code {
+        "NoSuchBucket" => "no such bucket",
+        "NoSuchKey" => "no such object (deleted after it was listed?)",
+        "AccessDenied" | "AllAccessDisabled" => {
+            "access denied: the credentials lack s3:ListBucket or s3:GetObject here, or a bucket policy refuses them"
         }
-        E::PermissionDenied { .. } => {
-            "access denied: the credentials lack s3:ListBucket or s3:GetObject here, or the bucket policy refuses them"
-        }
-        E::Unauthenticated { .. } => {
+        "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "InvalidToken"
+        | "TokenRefreshRequired" => {
             "the credentials were refused (wrong or expired keys, or a session token missing)"
         }
-        _ if text.contains("301") || text.contains("PermanentRedirect") => {
-            "the bucket is in another region: set AWS_REGION to it"
+        "PermanentRedirect"
+        | "AuthorizationHeaderMalformed"
+        | "IllegalLocationConstraintException" => {
+            "the bucket is in another region: set AWS_REGION to its region"
+        }
+        "SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout" => {
+            "S3 kept failing after the retries (throttled or unavailable): try again later"
         }
         _ => return text,
     };
-    format!("{hint}: {text}")
+    let tries = text
+        .find(", after ")
+        .map(|at| {
+            let rest = &text[at + 2..];
+            rest.split(", max_retries")
+                .next()
+                .unwrap_or(rest)
+                .to_string()
+        })
+        .map(|s| format!(", {s}"))
+        .unwrap_or_default();
+    format!("{hint} ({code}: {message}{tries})")
+}
+
+/// The `<Code>` and `<Message>` of an S3 error answer quoted in `text`.
+fn s3_error(text: &str) -> Option<(&str, &str)> {
+    let between = |open: &str, close: &str| {
+        let start = text.find(open)? + open.len();
+        let end = start + text[start..].find(close)?;
+        Some(&text[start..end])
+    };
+    let code = between("<Code>", "</Code>")?;
+    Some((code, between("<Message>", "</Message>").unwrap_or("")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_errors_are_put_in_words() {
+        let err = |text: &str| object_store::Error::Generic {
+            store: "S3",
+            source: text.into(),
+        };
+        let text = describe(&err(
+            "Error performing GET http://x/b in 9ms, after 5 retries, max_retries: 5, retry_timeout: 60s - 503: <?xml?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
+        ));
+        assert_eq!(
+            text,
+            "S3 kept failing after the retries (throttled or unavailable): try again later (SlowDown: Please reduce your request rate., after 5 retries)"
+        );
+        let text = describe(&err(
+            "404 Not Found: <Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message>",
+        ));
+        assert_eq!(
+            text,
+            "no such bucket (NoSuchBucket: The specified bucket does not exist)"
+        );
+        assert_eq!(
+            describe(&err("connection refused")),
+            "Generic S3 error: connection refused"
+        );
+    }
 }

@@ -302,48 +302,105 @@ impl Walk {
     }
 
     /// The newest path date (not after `latest`) of this walk's deferred date folders: the
-    /// newest day folder that holds an object. The folders that may hold the newest dates are
-    /// searched first, all at once, newest first inside each; older ones only if they found
-    /// nothing.
+    /// newest day folder that holds an object. A best-first search: the folders that may hold
+    /// the newest day (by the last day their name allows) are listed first, all of one rank at
+    /// once; so it lists the newest year folders, then the newest month folders, then the newest
+    /// day folders, which the window holds anyway (their listings are kept for the second pass).
     async fn newest(&mut self, latest: NaiveDate) -> Option<NaiveDate> {
-        let mut candidates: Vec<(NaiveDate, String, Kind)> = self
+        let mut open: Vec<(NaiveDate, String, Kind)> = self
             .deferred
             .iter()
-            .filter_map(|(key, kind)| {
-                let (first, last) = span(*kind)?;
-                (first <= latest).then(|| (last, key.clone(), *kind))
-            })
+            .filter_map(|(key, kind)| candidate(key.clone(), *kind, latest))
             .collect();
-        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
-        let mut best: Option<NaiveDate> = None;
-        let mut rest = candidates.as_slice();
-        while let Some((last, _, _)) = rest.first() {
-            if best.is_some_and(|b| *last <= b) {
-                break;
-            }
-            let n = rest.iter().take_while(|c| c.0 == *last).count();
-            let (group, tail) = rest.split_at(n);
-            rest = tail;
+        while let Some(top) = open.iter().map(|c| c.0).max() {
+            let (rank, rest): (Vec<_>, Vec<_>) = open.into_iter().partition(|c| c.0 == top);
+            open = rest;
             let bucket = Arc::clone(&self.bucket);
-            let results: Vec<Newest> = futures::stream::iter(group.iter().cloned())
+            let expanded: Vec<Expanded> = futures::stream::iter(rank)
                 .map(|(_, key, kind)| {
                     let bucket = Arc::clone(&bucket);
-                    async move { newest_in(&bucket, key, kind, latest).await }
+                    async move { expand(&bucket, key, kind, latest).await }
                 })
                 .buffer_unordered(LISTINGS_IN_FLIGHT)
                 .collect()
                 .await;
-            for (found, lists) in results {
-                best = best.max(found);
-                self.cache.extend(lists);
+            let mut found = None;
+            for e in expanded {
+                if let Some((key, list)) = e.listed {
+                    self.cache.insert(key, list);
+                }
+                found = found.max(e.holds);
+                open.extend(e.children);
+            }
+            if found.is_some() {
+                return found;
             }
         }
-        best
+        None
     }
 }
 
-/// What searching one date folder gave: its newest day, and the listings made on the way.
-type Newest = (Option<NaiveDate>, Vec<(String, ListResult)>);
+/// A date folder to search for the newest day, ranked by the last day its name allows.
+fn candidate(key: String, kind: Kind, latest: NaiveDate) -> Option<(NaiveDate, String, Kind)> {
+    let (first, last) = span(kind)?;
+    (first <= latest).then_some((last.min(latest), key, kind))
+}
+
+/// What listing one date folder for the newest day gave.
+struct Expanded {
+    /// The folder's listing.
+    listed: Option<(String, ListResult)>,
+    /// A day folder that holds an object: its date.
+    holds: Option<NaiveDate>,
+    /// Its date sub-folders, ranked.
+    children: Vec<(NaiveDate, String, Kind)>,
+}
+
+/// List a date folder: whether a day holds an object, or the date folders below it.
+async fn expand(bucket: &Bucket, key: String, kind: Kind, latest: NaiveDate) -> Expanded {
+    let list = match list(bucket, &key).await {
+        Ok(list) => list,
+        // Reported when the second pass lists it again.
+        Err(_) => {
+            return Expanded {
+                listed: None,
+                holds: None,
+                children: Vec::new(),
+            };
+        }
+    };
+    let holds = match kind {
+        Kind::Day(d) if d <= latest => list
+            .objects
+            .iter()
+            .any(|o| {
+                let k = o.location.as_ref();
+                !is_marker(o, &key)
+                    && !k.rsplit('/').next().is_some_and(|n| n.starts_with('.'))
+                    && special_folder(FsPath::new(k)).is_none()
+            })
+            .then_some(d),
+        _ => None,
+    };
+    let children = match kind {
+        Kind::Day(_) => Vec::new(),
+        _ => list
+            .common_prefixes
+            .iter()
+            .filter_map(|p| {
+                let k = classify(p.as_ref());
+                k.is_date()
+                    .then(|| candidate(p.as_ref().to_string(), k, latest))
+                    .flatten()
+            })
+            .collect(),
+    };
+    Expanded {
+        listed: Some((key, list)),
+        holds,
+        children,
+    }
+}
 
 /// The first and last day a date folder can hold.
 fn span(kind: Kind) -> Option<(NaiveDate, NaiveDate)> {
@@ -360,44 +417,6 @@ fn span(kind: Kind) -> Option<(NaiveDate, NaiveDate)> {
         Kind::Day(d) => Some((d, d)),
         _ => None,
     }
-}
-
-/// The newest day (not after `latest`) at or under the date folder `key` that holds an object,
-/// searched newest first; with the listings made on the way, for the second pass to reuse.
-async fn newest_in(bucket: &Bucket, key: String, kind: Kind, latest: NaiveDate) -> Newest {
-    let list = match list(bucket, &key).await {
-        Ok(list) => list,
-        // Reported when the second pass lists it again.
-        Err(_) => return (None, Vec::new()),
-    };
-    if let Kind::Day(d) = kind {
-        let holds = list.objects.iter().any(|o| {
-            let k = o.location.as_ref();
-            !is_marker(o, &key)
-                && !k.rsplit('/').next().is_some_and(|n| n.starts_with('.'))
-                && special_folder(FsPath::new(k)).is_none()
-        });
-        return ((holds && d <= latest).then_some(d), vec![(key, list)]);
-    }
-    let mut subs: Vec<(NaiveDate, String, Kind)> = list
-        .common_prefixes
-        .iter()
-        .filter_map(|p| {
-            let k = classify(p.as_ref());
-            let (first, _) = span(k)?;
-            (first <= latest).then(|| (first, p.as_ref().to_string(), k))
-        })
-        .collect();
-    subs.sort_by_key(|c| std::cmp::Reverse(c.0));
-    let mut lists = vec![(key, list)];
-    for (_, sub, k) in subs {
-        let (found, more) = Box::pin(newest_in(bucket, sub, k, latest)).await;
-        lists.extend(more);
-        if found.is_some() {
-            return (found, lists);
-        }
-    }
-    (None, lists)
 }
 
 /// The newest path date of all walks (not after `latest`).
