@@ -643,6 +643,14 @@ fn nothing_read_from_s3_is_never_a_clean_run() {
     let mut mixed = profile("s3://nosuch-bucket/");
     mixed.push(corpus.join("AWSLogs").display().to_string());
     check(server.trailtune(), &mixed, 3, &["s3://nosuch-bucket/"]);
+    // A key the client cannot name (an empty segment): its folder is reported, not skipped.
+    server.put_text("trail", "weird/a//b.json", "{}");
+    check(
+        server.trailtune(),
+        &profile("s3://trail/weird/"),
+        2,
+        &["skipped s3://trail/weird/a/"],
+    );
     // detect says the same.
     let rule = seed_rule();
     let detect: Vec<String> = [
@@ -914,5 +922,112 @@ fn throttling_is_retried_then_reported() {
     assert!(
         stderr.contains(&format!("skipped s3:/{day}")) && stderr.contains("S3 kept failing after the retries (throttled or unavailable): try again later (SlowDown"),
         "{stderr}"
+    );
+}
+
+/// trailtune `args` under GNU time with `env` (and no other AWS_* variable): (exit status, peak
+/// RSS in bytes, stderr).
+fn peak_rss(env: &[(&str, &str)], args: &[&str]) -> (i32, u64, String) {
+    let time = Path::new("/usr/bin/time");
+    assert!(
+        time.exists(),
+        "peak RSS comes from GNU time: apt install time"
+    );
+    let rss = tempfile::NamedTempFile::new().unwrap();
+    let mut cmd = Command::new(time);
+    cmd.arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(rss.path())
+        .arg(assert_cmd::cargo::cargo_bin!("trailtune"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let report = std::fs::read_to_string(rss.path()).unwrap();
+    let kb: u64 = report
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS: {report:?}"));
+    (
+        out.status.code().unwrap_or(-1),
+        kb * 1024,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs an S3-compatible server: CI installs moto (testdata/s3/requirements.txt) and runs --ignored s3::"]
+fn memory_stays_within_the_prefetch_budget_whatever_the_bucket_holds() {
+    // 48 objects of 4 MiB (192 MiB, each small enough to be held in memory rather than
+    // spooled): downloads outrun the decoding of a debug build, so without the budget most of
+    // the bucket would sit in memory at once.
+    let recs = records(40);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("logs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut n = 0;
+    for f in 0..48 {
+        let mut text = String::new();
+        while text.len() < 4 << 20 {
+            let mut r = recs[n % recs.len()].clone();
+            r["eventID"] = json!(format!("m-{n}"));
+            text.push_str(&r.to_string());
+            text.push('\n');
+            n += 1;
+        }
+        std::fs::write(dir.join(format!("{f:02}.ndjson")), text).unwrap();
+    }
+    let mut server = Server::start();
+    server.bucket("big");
+    assert_eq!(server.upload("big", &dir, "logs/"), 48);
+    let endpoint = server.endpoint();
+    let local = dir.display().to_string();
+    let (lcode, local_rss, lerr) = peak_rss(
+        &[],
+        &["profile", "--no-progress", "--format", "json", &local],
+    );
+    assert_eq!(lcode, 0, "{lerr}");
+    let creds = [
+        ("AWS_ACCESS_KEY_ID", server.key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", server.secret.as_str()),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let (scode, s3_rss, serr) = peak_rss(
+        &creds,
+        &[
+            "profile",
+            "--no-progress",
+            "--format",
+            "json",
+            "--endpoint-url",
+            &endpoint,
+            "s3://big/logs/",
+        ],
+    );
+    assert_eq!(scode, 0, "{serr}");
+    // The budget (64 MiB), the runtime and the HTTP client's buffers over the local run.
+    let over = s3_rss.saturating_sub(local_rss);
+    let _ = writeln!(
+        std::io::stderr(),
+        "peak RSS: local {} MiB, S3 {} MiB",
+        local_rss >> 20,
+        s3_rss >> 20
+    );
+    assert!(
+        over < 96 << 20,
+        "S3 peak RSS {} MiB against {} MiB locally",
+        s3_rss >> 20,
+        local_rss >> 20
     );
 }
