@@ -1031,3 +1031,52 @@ fn memory_stays_within_the_prefetch_budget_whatever_the_bucket_holds() {
         local_rss >> 20
     );
 }
+
+#[test]
+#[ignore = "needs an S3-compatible server: CI installs moto (testdata/s3/requirements.txt) and runs --ignored s3::"]
+fn an_object_larger_than_the_whole_budget_is_read_between_small_ones() {
+    // 70 MiB: more than the 64 MiB prefetch budget, so it waits until it has the budget to
+    // itself, is spooled to a temporary file, and the objects after it still come.
+    let recs = records(40);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("logs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, size: usize, from: usize| {
+        let mut text = String::new();
+        let mut n = from;
+        while text.len() < size {
+            let mut r = recs[n % recs.len()].clone();
+            r["eventID"] = json!(format!("e-{n}"));
+            text.push_str(&r.to_string());
+            text.push('\n');
+            n += 1;
+        }
+        std::fs::write(dir.join(name), text).unwrap();
+        n - from
+    };
+    let events = write("a.ndjson", 1 << 20, 0)
+        + write("b.ndjson", 70 << 20, 1_000_000)
+        + write("c.ndjson", 1 << 20, 9_000_000);
+    let mut server = Server::start();
+    server.bucket("huge");
+    server.upload("huge", &dir, "");
+    let endpoint = server.endpoint();
+    let started = Instant::now();
+    let (code, stdout, stderr) = run(
+        server.trailtune(),
+        &[
+            "profile",
+            "--no-progress",
+            "--format",
+            "json",
+            "--endpoint-url",
+            &endpoint,
+            "s3://huge",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["input"]["events"].as_u64(), Some(events as u64));
+    assert_eq!(v["input"]["files"].as_u64(), Some(3));
+    assert!(started.elapsed() < Duration::from_secs(300));
+}
