@@ -61,8 +61,9 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
     }
 }
 
-/// [`discover`], reaching S3 with `s3`; an error when S3 cannot be reached at all (no
-/// credentials, a bad endpoint).
+/// Walk `paths` (`-` is standard input, `s3://` PATHs reached with `s3`) and return the sources
+/// to read, in a stable order; an error when S3 cannot be reached at all (no credentials, a bad
+/// endpoint).
 pub(crate) fn discover_with(
     paths: &[PathBuf],
     opts: &DiscoverOptions,
