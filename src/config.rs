@@ -698,6 +698,55 @@ impl From<cli::DemoArgs> for Demo {
 mod tests {
     use super::*;
 
+    fn input_args(paths: &[&str], flags: &[&str]) -> cli::InputArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct I {
+            #[command(flatten)]
+            i: cli::InputArgs,
+        }
+        I::parse_from(["i"].iter().chain(flags).chain(paths)).i
+    }
+
+    #[test]
+    fn s3_paths_and_endpoints_are_checked_before_any_work() {
+        let e = input(input_args(&["s3://a"], &[])).unwrap_err();
+        assert!(matches!(e, ConfigError::S3Url(_)), "{e}");
+        let e = input(input_args(&["logs", "s3://b12//x"], &[])).unwrap_err();
+        assert!(e.to_string().contains("empty segment"), "{e}");
+        let e = input(input_args(
+            &["s3://b12/x"],
+            &["--endpoint-url", "http://10.1.2.3:9000"],
+        ))
+        .unwrap_err();
+        #[cfg(feature = "s3")]
+        assert!(e.to_string().contains("--allow-http"), "{e}");
+        #[cfg(not(feature = "s3"))]
+        assert!(matches!(e, ConfigError::NoS3Support(_)), "{e}");
+        let ok = input(input_args(
+            &["s3://b12/x"],
+            &[
+                "--endpoint-url",
+                "http://10.1.2.3:9000",
+                "--allow-http",
+                "--no-sign-request",
+            ],
+        ));
+        #[cfg(feature = "s3")]
+        {
+            let ok = ok.unwrap();
+            assert!(ok.s3.no_sign_request && ok.s3.endpoint.unwrap().http);
+        }
+        // Without the feature an s3:// PATH is refused, saying why.
+        #[cfg(not(feature = "s3"))]
+        assert!(
+            matches!(&ok, Err(ConfigError::NoS3Support(p)) if p == "s3://b12/x"),
+            "{ok:?}"
+        );
+        // A local path is never taken for one.
+        assert!(input(input_args(&["./s3://x"], &[])).is_ok());
+    }
+
     fn policy_args() -> cli::PolicyArgs {
         use clap::Parser;
         #[derive(Parser)]
