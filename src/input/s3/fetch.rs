@@ -76,6 +76,16 @@ impl Slot {
         self.ready.notify_all();
     }
 
+    /// Nobody will fill it after all: its reader fetches it (a download already there is kept).
+    fn unschedule(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*state, State::Scheduled) {
+            *state = State::Idle;
+        }
+        drop(state);
+        self.ready.notify_all();
+    }
+
     /// The download, once it is there; `None` when nobody is fetching it.
     fn take(&self) -> Option<Result<Fetched, String>> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -190,7 +200,11 @@ pub(crate) fn prefetch(sources: &[Source]) -> Prefetch {
     for slot in &slots {
         slot.set(State::Scheduled);
     }
+    let all = slots.clone();
     let task = super::runtime().spawn(async move {
+        // However the task ends (a panic, aborted), no reader waits for a download it will
+        // not start.
+        let _release = Release(all);
         let budget = Arc::new(Semaphore::new(BUDGET_KIB as usize));
         let requests = Arc::new(Semaphore::new(REQUESTS_IN_FLIGHT));
         let mut running = tokio::task::JoinSet::new();
@@ -218,6 +232,17 @@ pub(crate) fn prefetch(sources: &[Source]) -> Prefetch {
     Prefetch {
         task: Some(task),
         slots,
+    }
+}
+
+/// Unschedules every slot still waiting when the prefetch task ends.
+struct Release(Vec<Arc<Slot>>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        for slot in &self.0 {
+            slot.unschedule();
+        }
     }
 }
 
