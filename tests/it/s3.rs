@@ -272,6 +272,7 @@ fn assert_same_as_local(server: &Server, local: &Path, url: &str, extra: &[&str]
             "--format",
             "ndjson",
         ],
+        vec!["allowlist", "--no-progress", "--format", "json"],
     ]
     .into_iter()
     .enumerate()
@@ -304,8 +305,10 @@ fn assert_same_as_local(server: &Server, local: &Path, url: &str, extra: &[&str]
             // A window prunes: local files are counted as pruned files, S3 date folders as
             // folders passed over; the rest is the same.
             for r in [&mut lr, &mut sr] {
-                if let Ok(mut v) = serde_json::from_str::<Value>(&r.1) {
-                    v["input"].as_object_mut().unwrap().remove("pruned_files");
+                if let Ok(mut v) = serde_json::from_str::<Value>(&r.1)
+                    && let Some(input) = v.get_mut("input").and_then(Value::as_object_mut)
+                {
+                    input.remove("pruned_files");
                     r.1 = v.to_string();
                 }
                 r.2 =
@@ -315,8 +318,9 @@ fn assert_same_as_local(server: &Server, local: &Path, url: &str, extra: &[&str]
             }
         }
         assert!(matches!(lr.0, 0 | 1), "local {l:?}: {}", lr.2);
+        assert_eq!(lr.0, sr.0, "{s:?}: {}", sr.2);
         assert!(
-            i == 1 && !extra.is_empty() || !lr.1.is_empty(),
+            i != 0 && !extra.is_empty() || !lr.1.is_empty(),
             "{l:?} printed nothing"
         );
         assert_eq!(lr, sr, "{url} differs from {local} ({args:?})");
@@ -348,13 +352,13 @@ fn a_bucket_reads_as_its_local_copy_account_and_organization_layouts() {
         "s3://trail/cloudtrail/AWSLogs",
         &[],
     );
-    // Every object downloaded exactly once per command (profile, then detect).
+    // Every object downloaded exactly once per command (profile, detect, allowlist).
     let gets = server
         .requests()
         .into_iter()
         .filter(Request::is_get_object)
         .count() as u64;
-    assert_eq!(gets, 2 * files, "objects downloaded");
+    assert_eq!(gets, 3 * files, "objects downloaded");
     // The Organizations layout, given from the bucket's root and from the organization.
     assert_same_as_local(&server, &corpus.join("org"), "s3://trail/org/", &[]);
     assert_same_as_local(
