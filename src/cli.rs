@@ -147,10 +147,14 @@ pub enum RunFormat {
 /// Where the logs come from and how they are read (shared by every command that reads logs).
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
-    /// CloudTrail logs: files, folders (searched recursively) or `-` for standard input.
-    /// Gzip, `{"Records":[...]}`, JSON arrays and NDJSON are recognised by content.
+    /// CloudTrail logs: files, folders (searched recursively), `s3://bucket/prefix` (read with the
+    /// usual AWS environment: credentials, AWS_REGION, AWS_ENDPOINT_URL) or `-` for standard
+    /// input. Gzip, `{"Records":[...]}`, JSON arrays and NDJSON are recognised by content.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub s3: S3Args,
 
     /// Stop at the first unreadable file or record instead of skipping it.
     #[arg(long)]
@@ -169,6 +173,26 @@ pub struct InputArgs {
     /// bytes (or K, M, G); a file with a larger one is reported and the rest of it skipped.
     #[arg(long, value_name = "BYTES", default_value_t = crate::input::Limits::DEFAULT_MAX_LINE_BYTES, value_parser = byte_size)]
     pub max_line_bytes: u64,
+}
+
+/// How `s3://` PATHs are reached (the AWS CLI's names).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "S3")]
+pub struct S3Args {
+    /// Send anonymous (unsigned) requests to S3, for public buckets; no credentials are looked for.
+    #[arg(long)]
+    pub no_sign_request: bool,
+
+    /// The S3 endpoint, for S3-compatible servers (MinIO, a test server); default:
+    /// AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS itself. Plain http only to a loopback
+    /// address unless --allow-http.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Allow a plain http endpoint that is not on this machine (requests and logs travel
+    /// unencrypted).
+    #[arg(long)]
+    pub allow_http: bool,
 }
 
 /// The time window (inclusive UTC dates).

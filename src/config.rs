@@ -13,7 +13,8 @@ use chrono::NaiveDate;
 use crate::baseline::state::MergeOptions;
 use crate::baseline::{BaselineSource, cols};
 use crate::cli;
-use crate::input::InputConfig;
+use crate::input::s3url::{self, Endpoint, EndpointError, S3Url, S3UrlError};
+use crate::input::{InputConfig, S3Options};
 use crate::policy::{LearnFilter, Pins, PolicyConfig};
 use crate::regions;
 use crate::report::{Format, Output};
@@ -60,6 +61,14 @@ pub enum ConfigError {
         path: String,
         logs: String,
     },
+    #[error("{0}")]
+    S3Url(#[from] S3UrlError),
+    #[error("{0}")]
+    Endpoint(#[from] EndpointError),
+    #[error(
+        "{0}: this trailtune was built without S3 support (cargo feature `s3`, on by default): rebuild it with default features, or copy the logs first (aws s3 sync {0} DIR)"
+    )]
+    NoS3Support(String),
     #[error("{first} and {second} name the same file ({path}): one would overwrite the other")]
     SameFile {
         first: &'static str,
@@ -94,7 +103,7 @@ fn outside_logs(
 ) -> Result<(), ConfigError> {
     let logs: Vec<PathBuf> = logs
         .iter()
-        .filter(|p| p.as_os_str() != "-")
+        .filter(|p| p.as_os_str() != "-" && !s3url::is_s3(p))
         .map(|p| file_key(p))
         .collect();
     for (flag, path) in outputs {
@@ -200,7 +209,7 @@ impl TryFrom<cli::NewCountryArgs> for NewCountry {
                 days: Some(args.days.saturating_add(args.baseline_days)),
             },
             hunt_days: args.days,
-            input: input(args.input),
+            input: input(args.input)?,
             geoip: args.geoip,
             output: output(args.format, args.csv_raw),
         })
@@ -287,8 +296,21 @@ fn output(format: cli::Format, csv_raw: bool) -> Output {
     }
 }
 
-fn input(args: cli::InputArgs) -> InputConfig {
-    InputConfig {
+fn input(args: cli::InputArgs) -> Result<InputConfig, ConfigError> {
+    for path in args.paths.iter().filter(|p| s3url::is_s3(p)) {
+        let text = path.to_string_lossy();
+        S3Url::parse(&text)?;
+        if !cfg!(feature = "s3") {
+            return Err(ConfigError::NoS3Support(text.into_owned()));
+        }
+    }
+    let endpoint = args
+        .s3
+        .endpoint_url
+        .as_deref()
+        .map(|url| Endpoint::check("--endpoint-url", url, args.s3.allow_http))
+        .transpose()?;
+    Ok(InputConfig {
         paths: args.paths,
         strict: args.strict,
         progress: !args.no_progress,
@@ -296,7 +318,12 @@ fn input(args: cli::InputArgs) -> InputConfig {
             max_record_bytes: args.max_record_bytes,
             max_line_bytes: args.max_line_bytes,
         },
-    }
+        s3: S3Options {
+            no_sign_request: args.s3.no_sign_request,
+            endpoint,
+            allow_http: args.s3.allow_http,
+        },
+    })
 }
 
 fn window(args: &cli::WindowArgs) -> Result<WindowSpec, ConfigError> {
@@ -318,7 +345,7 @@ fn baseline_source(args: cli::BaselineSourceArgs) -> Result<BaselineSource, Conf
         (None, Some(path)) => BaselineSource::AthenaCsv(path),
         (None, None) => BaselineSource::Logs {
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
         },
     })
 }
@@ -583,7 +610,7 @@ impl TryFrom<cli::ProfileArgs> for Profile {
         };
         Ok(Profile {
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
             by: column(&args.by[0]),
             by2: args.by.get(1).map(column),
             output: output(args.format, args.csv_raw),
@@ -626,7 +653,7 @@ impl TryFrom<cli::DetectArgs> for Detect {
             },
             rules: args.rule,
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
             output: output(args.format, args.csv_raw),
             sort_buffer: args.sort_buffer,
             geoip: args.geoip,
@@ -674,7 +701,7 @@ impl TryFrom<cli::RunArgs> for crate::pipeline::RunConfig {
             policy: policy(&args.policy)?,
             tune: tune(args.rule, args.output, args.policy.force)?,
             window: window(&args.window)?,
-            input: input(args.input),
+            input: input(args.input)?,
             geoip: args.geoip,
             save: args.save,
         })
@@ -689,7 +716,7 @@ impl TryFrom<cli::RebaselineArgs> for Rebaseline {
             Some(path) => Some(BaselineSource::AthenaCsv(path)),
             None if args.input.paths.is_empty() => None,
             None => Some(BaselineSource::Logs {
-                input: input(args.input),
+                input: input(args.input)?,
                 window: WindowSpec {
                     days: Some(args.forget_after),
                     ..WindowSpec::default()
@@ -750,6 +777,55 @@ impl From<cli::DemoArgs> for Demo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn input_args(paths: &[&str], flags: &[&str]) -> cli::InputArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct I {
+            #[command(flatten)]
+            i: cli::InputArgs,
+        }
+        I::parse_from(["i"].iter().chain(flags).chain(paths)).i
+    }
+
+    #[test]
+    fn s3_paths_and_endpoints_are_checked_before_any_work() {
+        let e = input(input_args(&["s3://a"], &[])).unwrap_err();
+        assert!(matches!(e, ConfigError::S3Url(_)), "{e}");
+        let e = input(input_args(&["logs", "s3://b12//x"], &[])).unwrap_err();
+        assert!(e.to_string().contains("empty segment"), "{e}");
+        let e = input(input_args(
+            &["s3://b12/x"],
+            &["--endpoint-url", "http://10.1.2.3:9000"],
+        ))
+        .unwrap_err();
+        #[cfg(feature = "s3")]
+        assert!(e.to_string().contains("--allow-http"), "{e}");
+        #[cfg(not(feature = "s3"))]
+        assert!(matches!(e, ConfigError::NoS3Support(_)), "{e}");
+        let ok = input(input_args(
+            &["s3://b12/x"],
+            &[
+                "--endpoint-url",
+                "http://10.1.2.3:9000",
+                "--allow-http",
+                "--no-sign-request",
+            ],
+        ));
+        #[cfg(feature = "s3")]
+        {
+            let ok = ok.unwrap();
+            assert!(ok.s3.no_sign_request && ok.s3.endpoint.unwrap().http);
+        }
+        // Without the feature an s3:// PATH is refused, saying why.
+        #[cfg(not(feature = "s3"))]
+        assert!(
+            matches!(&ok, Err(ConfigError::NoS3Support(p)) if p == "s3://b12/x"),
+            "{ok:?}"
+        );
+        // A local path is never taken for one.
+        assert!(input(input_args(&["./s3://x"], &[])).is_ok());
+    }
 
     fn policy_args() -> cli::PolicyArgs {
         use clap::Parser;

@@ -697,6 +697,8 @@ pub fn fold_all(
     // distinct keys and problems are reported in a deterministic order.
     let mut all = Folded::default();
     let dedup = Dedup::default();
+    // S3 objects are downloaded ahead of the workers (nothing for local files).
+    let _downloads = input::prefetch(sources);
     input::map_in_order(
         sources,
         |source| {

@@ -56,6 +56,7 @@ pub fn run(args: DemoArgs) -> Result<Status> {
             strict: false,
             progress: false,
             limits: Default::default(),
+            s3: Default::default(),
         },
         window: WindowSpec::default(),
         policy: PolicyConfig::default(),

@@ -448,6 +448,8 @@ pub fn run(
     let mut stats = DetectStats::default();
     let mut problems = ProblemLog::default();
     let indexed: Vec<(usize, &Source)> = sources.iter().enumerate().collect();
+    // S3 objects are downloaded ahead of the workers (nothing for local files).
+    let _downloads = input::prefetch(sources);
     input::map_in_order(
         &indexed,
         |&s| {

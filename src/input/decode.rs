@@ -57,34 +57,52 @@ pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -
         max_record: source.limits.max_record_bytes,
         record_base: Some(&record_base),
     };
+    // Keeps a downloaded object's share of the prefetch budget until it is decoded.
+    #[cfg(feature = "s3")]
+    let mut _fetched = None;
     let raw: Box<dyn Read> = match &source.kind {
         SourceKind::File(path) => match File::open(path) {
-            Ok(mut f) => {
-                // Gzip of an ordinary size: inflated whole, into this worker's buffers.
-                let len = f.metadata().map_or(u64::MAX, |m| m.len());
-                let fast = super::inflate::with_inflated(
-                    &mut f,
-                    len,
-                    usize::try_from(source.limits.max_line_bytes).unwrap_or(usize::MAX),
-                    |inflated| decode_in_memory(inflated, source.limits, &record_base, &mut sink),
-                );
-                if let Some(bytes) = fast {
-                    sink.outcome.bytes = bytes;
-                    return sink.outcome;
-                }
-                // Anything else from the start, streamed.
-                if let Err(err) = f.rewind() {
-                    sink.problem(ProblemKind::Unreadable, err.to_string());
-                    return sink.outcome;
-                }
-                Box::new(f)
-            }
+            Ok(f) => match whole_file(f, source.limits, &record_base, &mut sink) {
+                Some(f) => Box::new(f),
+                None => return sink.outcome,
+            },
             Err(err) => {
                 sink.problem(ProblemKind::Unreadable, err.to_string());
                 return sink.outcome;
             }
         },
         SourceKind::Stdin => Box::new(io::stdin().lock()),
+        #[cfg(feature = "s3")]
+        SourceKind::S3(object) => match object.open() {
+            Ok(fetched) => match fetched.body {
+                super::s3::Body::Spooled(f) => {
+                    _fetched = Some(fetched.budget);
+                    match whole_file(f, source.limits, &record_base, &mut sink) {
+                        Some(f) => Box::new(f),
+                        None => return sink.outcome,
+                    }
+                }
+                super::s3::Body::Memory(bytes) => {
+                    _fetched = Some(fetched.budget);
+                    let fast = super::inflate::with_inflated_bytes(
+                        &bytes,
+                        usize::try_from(source.limits.max_line_bytes).unwrap_or(usize::MAX),
+                        |inflated| {
+                            decode_in_memory(inflated, source.limits, &record_base, &mut sink)
+                        },
+                    );
+                    if let Some(bytes) = fast {
+                        sink.outcome.bytes = bytes;
+                        return sink.outcome;
+                    }
+                    Box::new(io::Cursor::new(bytes))
+                }
+            },
+            Err(err) => {
+                sink.problem(ProblemKind::Unreadable, err);
+                return sink.outcome;
+            }
+        },
     };
     let mut plain = BufReader::with_capacity(BUF, raw);
     let gzip = match plain.fill_buf() {
@@ -103,6 +121,33 @@ pub fn read_records(source: &Source, on_record: &mut dyn FnMut(RawRecord<'_>)) -
     decode(&mut scanner, gzip, &mut sink);
     sink.outcome.bytes = scanner.offset();
     sink.outcome
+}
+
+/// A file read whole when it is gzip of an ordinary size (inflated at once, into this worker's
+/// buffers; the outcome is in `sink`, `None` returned); else the file, rewound, to stream.
+fn whole_file(
+    mut f: File,
+    limits: Limits,
+    record_base: &Cell<usize>,
+    sink: &mut Sink<'_>,
+) -> Option<File> {
+    let len = f.metadata().map_or(u64::MAX, |m| m.len());
+    let fast = super::inflate::with_inflated(
+        &mut f,
+        len,
+        usize::try_from(limits.max_line_bytes).unwrap_or(usize::MAX),
+        |inflated| decode_in_memory(inflated, limits, record_base, sink),
+    );
+    if let Some(bytes) = fast {
+        sink.outcome.bytes = bytes;
+        return None;
+    }
+    // Anything else from the start, streamed.
+    if let Err(err) = f.rewind() {
+        sink.problem(ProblemKind::Unreadable, err.to_string());
+        return None;
+    }
+    Some(f)
 }
 
 struct Sink<'a> {

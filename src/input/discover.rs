@@ -4,7 +4,10 @@
 //! path date lies outside the window. Under `AWSLogs/` only the `CloudTrail/` trees are walked:
 //! digests (`CloudTrail-Digest/`), Insights (`CloudTrail-Insight/`) and other services' logs (load
 //! balancers, VPC flow logs, ...) are passed over without being listed or opened, and only
-//! counted ([`Ignored`]). Consumes paths; produces [`Source`]s plus the problems met on the way.
+//! counted ([`Ignored`]). `s3://` PATHs are listed by `s3/walk.rs` under the same rules, listing
+//! only the date folders the window needs; their objects take their place among the sources in
+//! the order the PATHs were given. Consumes paths; produces [`Source`]s plus the problems met on
+//! the way.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -13,7 +16,7 @@ use walkdir::WalkDir;
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{Ignored, Problem, ProblemKind, Source};
+use super::{Ignored, Problem, ProblemKind, RemoteError, S3Options, Source};
 use crate::window;
 
 /// The window known before reading, for pruning files by their S3 path date.
@@ -41,11 +44,53 @@ pub struct Discovery {
 }
 
 /// Walk `paths` (`-` is standard input) and return the sources to read, in a stable order.
+/// `s3://` PATHs are read with the default [`S3Options`]; a client that cannot be made is a
+/// problem of each of them. (The tests' entry point; commands go through [`super::find`].)
+#[cfg(test)]
 pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
+    match discover_with(paths, opts, &S3Options::default()) {
+        Ok(found) => found,
+        Err(e) => Discovery {
+            problems: paths
+                .iter()
+                .filter(|p| super::s3url::is_s3(p))
+                .map(|p| unreadable(p, &e.to_string()))
+                .collect(),
+            ..Discovery::default()
+        },
+    }
+}
+
+/// Walk `paths` (`-` is standard input, `s3://` PATHs reached with `s3`) and return the sources
+/// to read, in a stable order; an error when S3 cannot be reached at all (no credentials, a bad
+/// endpoint).
+pub(crate) fn discover_with(
+    paths: &[PathBuf],
+    opts: &DiscoverOptions,
+    s3: &S3Options,
+) -> Result<Discovery, RemoteError> {
     let mut found = Discovery::default();
+    #[cfg(feature = "s3")]
+    let mut remote = remote::Remote::new(s3);
+    #[cfg(not(feature = "s3"))]
+    let _ = s3;
     for path in paths {
         if path.as_os_str() == "-" {
             found.sources.push(Source::stdin());
+            continue;
+        }
+        if super::s3url::is_s3(path) {
+            let text = path.to_string_lossy();
+            match super::s3url::S3Url::parse(&text) {
+                #[cfg(feature = "s3")]
+                Ok(url) => remote.start(url, found.sources.len())?,
+                #[cfg(not(feature = "s3"))]
+                Ok(_) => found.problems.push(unreadable(
+                    path,
+                    "this trailtune was built without S3 support (cargo feature `s3`)",
+                )),
+                Err(e) => found.problems.push(unreadable(path, &e.to_string())),
+            }
             continue;
         }
         let meta = match std::fs::metadata(path) {
@@ -98,15 +143,105 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             *found.ignored.entry(what).or_insert(0) += 1;
         }
     }
+    #[cfg(feature = "s3")]
+    remote.finish(&mut found, opts);
     prune(&mut found, opts);
-    found
+    Ok(found)
+}
+
+/// The S3 side of discovery: each `s3://` PATH walked in two passes (everything but the date
+/// folders, then the date folders the window needs) and its objects put where the PATH stood.
+#[cfg(feature = "s3")]
+mod remote {
+    use std::collections::HashSet;
+
+    use super::super::s3::walk::{self, Walk};
+    use super::super::s3::{Clients, runtime};
+    use super::super::s3url::S3Url;
+    use super::super::{Ignored, RemoteError, S3Object, S3Options, Source};
+    use super::{Bounds, DiscoverOptions, Discovery, special_folder};
+
+    pub(super) struct Remote {
+        clients: Clients,
+        walks: Vec<Walk>,
+        /// For each walk, the index among the sources where its objects go.
+        at: Vec<usize>,
+    }
+
+    impl Remote {
+        pub fn new(options: &S3Options) -> Remote {
+            Remote {
+                clients: Clients::new(options),
+                walks: Vec::new(),
+                at: Vec::new(),
+            }
+        }
+
+        /// First pass over `url`; its objects go at index `at` of the sources.
+        pub fn start(&mut self, url: S3Url, at: usize) -> Result<(), RemoteError> {
+            let bucket = self.clients.bucket(&url)?;
+            self.walks
+                .push(runtime().block_on(Walk::start(bucket, url)));
+            self.at.push(at);
+            Ok(())
+        }
+
+        /// The window's bounds (with the newest path date of local files and S3 folders, when
+        /// only `days` is known), the second pass, and the objects put in place.
+        pub fn finish(mut self, found: &mut Discovery, opts: &DiscoverOptions) {
+            if self.walks.is_empty() {
+                return;
+            }
+            let latest = Bounds::tomorrow();
+            let newest = if Bounds::needs_newest(opts) {
+                let local = found
+                    .sources
+                    .iter()
+                    .filter_map(|s| s.path_date)
+                    .filter(|d| *d <= latest)
+                    .max();
+                local.max(runtime().block_on(walk::newest(&mut self.walks, latest)))
+            } else {
+                None
+            };
+            let bounds = Bounds::of(opts, newest);
+            let mut seen: HashSet<(String, String)> = HashSet::new();
+            let mut placed: Vec<(usize, Vec<Source>)> = Vec::new();
+            for (mut walk, at) in self.walks.into_iter().zip(self.at) {
+                runtime().block_on(walk.finish(&bounds));
+                found.problems.append(&mut walk.problems);
+                for (what, n) in std::mem::take(&mut walk.ignored) {
+                    *found.ignored.entry(what).or_insert(0) += n;
+                }
+                let mut sources = Vec::new();
+                for object in walk.sorted() {
+                    if let Some(what) = special_folder(std::path::Path::new(&object.key)) {
+                        *found.ignored.entry(what).or_insert(0) += 1;
+                        continue;
+                    }
+                    if !seen.insert((walk.bucket.name.clone(), object.key.clone())) {
+                        *found.ignored.entry(Ignored::DuplicateFile).or_insert(0) += 1;
+                        continue;
+                    }
+                    let object =
+                        S3Object::new(std::sync::Arc::clone(&walk.bucket), object.key, object.size);
+                    sources.push(Source::s3(object));
+                }
+                placed.push((at, sources));
+            }
+            // From the last, so the earlier indices still hold.
+            for (at, sources) in placed.into_iter().rev() {
+                found.sources.splice(at..at, sources);
+            }
+        }
+    }
 }
 
 /// Why a folder under `AWSLogs/` holds no CloudTrail API events, if it does not: it sits where
 /// the `CloudTrail` folder of an account (or of an account of an organization) would, under
 /// another name. Elsewhere a `CloudTrail-Digest`/`CloudTrail-Insight` folder is recognised by
 /// name.
-fn not_cloudtrail(path: &Path) -> Option<Ignored> {
+pub(crate) fn not_cloudtrail(path: &Path) -> Option<Ignored> {
     let names: Vec<&str> = path
         .components()
         .filter_map(|c| match c {
@@ -175,7 +310,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|s| s.starts_with('.'))
 }
 
-fn special_folder(path: &Path) -> Option<Ignored> {
+pub(crate) fn special_folder(path: &Path) -> Option<Ignored> {
     path.components().find_map(|c| match c {
         Component::Normal(name) if name == "CloudTrail-Digest" => Some(Ignored::Digest),
         Component::Normal(name) if name == "CloudTrail-Insight" => Some(Ignored::Insight),
@@ -204,35 +339,94 @@ pub(crate) fn s3_path_date(path: &Path) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
-/// Drop files whose path date cannot hold an event of the window. CloudTrail delivers a file a
-/// few minutes after its last event, so a file dated D holds events of D or D-1: one day of slack
-/// on the upper bound. Without `until`, the newest event is at least the newest path date minus
-/// one day, so the window cannot start before `newest_path_date - days`.
+/// Which delivery dates can hold an event of the window: the one definition used to prune local
+/// files by their path date and to choose the S3 date folders to list. CloudTrail delivers a
+/// file a few minutes after its last event, so a file dated D holds events of D or D-1: one day
+/// of slack on the upper bound. Without `until`, the newest event is at least the newest path
+/// date minus one day, so the window cannot start before `newest_path_date - days`. A date after
+/// tomorrow is a bad clock or a forged path: always read (its events meet the future-date
+/// guard), and never the newest date (it would prune every real file as "outside the window").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    pub lower: Option<NaiveDate>,
+    pub upper: Option<NaiveDate>,
+    /// Tomorrow (UTC).
+    pub latest: NaiveDate,
+}
+
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
+impl Bounds {
+    /// The bounds of `opts`; `newest` is the newest path date (not after tomorrow) found, used
+    /// when only `days` is known.
+    pub fn of(opts: &DiscoverOptions, newest: Option<NaiveDate>) -> Bounds {
+        let upper = opts.until.and_then(|u| u.checked_add_days(Days::new(1)));
+        let lower = match (opts.since, opts.until, opts.days) {
+            (Some(since), _, _) => Some(since),
+            (None, Some(until), Some(days)) => Some(window::first_day(until, days)),
+            // One day more than the window: the newest event may be a day before its file's date.
+            (None, None, Some(days)) => {
+                newest.map(|n| window::first_day(n, days.saturating_add(1)))
+            }
+            _ => None,
+        };
+        Bounds {
+            lower,
+            upper,
+            latest: Self::tomorrow(),
+        }
+    }
+
+    /// The latest plausible path date.
+    pub fn tomorrow() -> NaiveDate {
+        chrono::Utc::now().date_naive() + Days::new(1)
+    }
+
+    /// Whether the newest path date is needed before the bounds are known.
+    pub fn needs_newest(opts: &DiscoverOptions) -> bool {
+        matches!((opts.since, opts.until, opts.days), (None, None, Some(_)))
+    }
+
+    /// Whether a file dated `d` is read.
+    pub fn keeps_day(&self, d: NaiveDate) -> bool {
+        d > self.latest
+            || (self.lower.is_none_or(|lo| d >= lo) && self.upper.is_none_or(|hi| d <= hi))
+    }
+
+    /// Whether any day from `first` to `last` is read.
+    fn keeps_span(&self, first: NaiveDate, last: NaiveDate) -> bool {
+        last > self.latest
+            || (self.lower.is_none_or(|lo| last >= lo) && self.upper.is_none_or(|hi| first <= hi))
+    }
+
+    /// Whether any day of month `m` of year `y` is read (`None`: not a month).
+    pub fn keeps_month(&self, y: i32, m: u32) -> Option<bool> {
+        let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+        let last = first.checked_add_months(chrono::Months::new(1))? - Days::new(1);
+        Some(self.keeps_span(first, last))
+    }
+
+    /// Whether any day of year `y` is read (`None`: not a year chrono can hold).
+    pub fn keeps_year(&self, y: i32) -> Option<bool> {
+        let first = NaiveDate::from_ymd_opt(y, 1, 1)?;
+        let last = NaiveDate::from_ymd_opt(y, 12, 31)?;
+        Some(self.keeps_span(first, last))
+    }
+}
+
+/// Drop files whose path date cannot hold an event of the window ([`Bounds`]).
 fn prune(found: &mut Discovery, opts: &DiscoverOptions) {
-    // A folder dated after tomorrow is a bad clock or a forged path: it must not decide where
-    // the window ends (it would prune every real file as "outside the window").
-    let latest = chrono::Utc::now().date_naive() + Days::new(1);
+    let latest = Bounds::tomorrow();
     let newest = found
         .sources
         .iter()
         .filter_map(|s| s.path_date)
         .filter(|d| *d <= latest)
         .max();
-    let upper = opts.until.and_then(|u| u.checked_add_days(Days::new(1)));
-    let lower = match (opts.since, opts.until, opts.days) {
-        (Some(since), _, _) => Some(since),
-        (None, Some(until), Some(days)) => Some(window::first_day(until, days)),
-        // One day more than the window: the newest event may be a day before its file's date.
-        (None, None, Some(days)) => newest.map(|n| window::first_day(n, days.saturating_add(1))),
-        _ => None,
-    };
+    let bounds = Bounds::of(opts, newest);
     let before = found.sources.len();
-    found.sources.retain(|s| match s.path_date {
-        None => true,
-        // Read (its events meet the future-date guard), never counted as pruned.
-        Some(d) if d > latest => true,
-        Some(d) => lower.is_none_or(|lo| d >= lo) && upper.is_none_or(|hi| d <= hi),
-    });
+    found
+        .sources
+        .retain(|s| s.path_date.is_none_or(|d| bounds.keeps_day(d)));
     found.pruned = before - found.sources.len();
 }
 

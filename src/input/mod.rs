@@ -4,12 +4,16 @@
 //! never by name. Digest files and files that are not logs are skipped with a reason, never
 //! counted as events. This stage does not know what an event means (that is `event`), and it
 //! never panics on input: every problem becomes a [`Problem`] with the file, the record or line,
-//! and the reason.
+//! and the reason. With the `s3` feature, a PATH may also be `s3://bucket/prefix` ([`s3url`]): its
+//! objects are listed and downloaded by `s3/` and decoded by the same decoder as local files.
 
 mod decode;
 mod discover;
 mod inflate;
 mod log;
+#[cfg(feature = "s3")]
+mod s3;
+pub mod s3url;
 mod skim;
 
 use std::fmt;
@@ -20,6 +24,8 @@ use chrono::NaiveDate;
 pub(crate) use decode::read_bytes;
 pub use decode::read_records;
 pub use log::{ProblemLog, Progress};
+#[cfg(feature = "s3")]
+pub use s3::fetch::S3Object;
 pub(crate) use skim::Skim;
 
 use rayon::prelude::*;
@@ -44,7 +50,52 @@ pub fn map_in_order<S: Sync, T: Send, E>(
     }
     Ok(())
 }
-pub use discover::{DiscoverOptions, Discovery, discover};
+#[cfg(test)]
+pub use discover::discover;
+pub use discover::{DiscoverOptions, Discovery};
+
+/// What keeps the S3 downloads of a read going ahead of its workers ([`prefetch`]); dropping it
+/// stops them.
+pub struct Prefetch {
+    #[cfg(feature = "s3")]
+    _downloads: s3::Prefetch,
+}
+
+/// Start downloading the S3 objects among `sources` ahead of the workers that will read them, in
+/// their order, within a byte budget (see `input/s3/fetch.rs`). Local sources need nothing.
+/// Keep the result alive while the sources are read.
+pub fn prefetch(sources: &[Source]) -> Prefetch {
+    #[cfg(not(feature = "s3"))]
+    let _ = sources;
+    Prefetch {
+        #[cfg(feature = "s3")]
+        _downloads: s3::prefetch(sources),
+    }
+}
+
+/// How S3 PATHs are reached (validated by `config`): the AWS environment does the rest
+/// (credentials, region, timeouts).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct S3Options {
+    /// Anonymous requests (`--no-sign-request`), for public buckets.
+    pub no_sign_request: bool,
+    /// `--endpoint-url`, checked; else `AWS_ENDPOINT_URL(_S3)` is used.
+    pub endpoint: Option<s3url::Endpoint>,
+    /// Plain http to a host that is not loopback (`--allow-http`).
+    pub allow_http: bool,
+}
+
+/// Why S3 cannot be read at all (as opposed to one prefix or object: a [`Problem`]).
+#[derive(Debug, thiserror::Error)]
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
+pub enum RemoteError {
+    #[error(
+        "no AWS credentials for {url}{detail}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), or AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, or run where container or instance credentials are; for an SSO or named profile: eval \"$(aws configure export-credentials --format env)\"; for a public bucket: --no-sign-request"
+    )]
+    NoCredentials { url: String, detail: String },
+    #[error("the S3 client for {url}: {detail}")]
+    Client { url: String, detail: String },
+}
 
 /// Where the logs come from and how strictly they are read (validated by `config`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,6 +108,8 @@ pub struct InputConfig {
     pub progress: bool,
     /// How large a record or a line may be.
     pub limits: Limits,
+    /// How `s3://` PATHs are reached.
+    pub s3: S3Options,
 }
 
 /// Size limits of the decoder: input an attacker may have shaped (a gzip of gigabytes of
@@ -106,6 +159,8 @@ pub enum InputError {
     NoPaths,
     #[error("{0} (--strict)")]
     Strict(Problem),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
 }
 
 /// The one discovery step of every command that reads logs: refuse an empty path list, find the
@@ -117,7 +172,7 @@ pub fn find(
     if input.paths.is_empty() {
         return Err(InputError::NoPaths);
     }
-    let mut found = discover(&input.paths, opts);
+    let mut found = discover::discover_with(&input.paths, opts, &input.s3)?;
     for source in &mut found.sources {
         source.limits = input.limits;
     }
@@ -139,6 +194,9 @@ pub fn find(
 pub enum SourceKind {
     File(PathBuf),
     Stdin,
+    /// An object of a bucket.
+    #[cfg(feature = "s3")]
+    S3(S3Object),
 }
 
 /// One input: a file or standard input.
@@ -162,6 +220,17 @@ impl Source {
         }
     }
 
+    /// An S3 object with its layout date, if any.
+    #[cfg(feature = "s3")]
+    pub fn s3(object: S3Object) -> Source {
+        let path_date = discover::s3_path_date(std::path::Path::new(&object.key));
+        Source {
+            kind: SourceKind::S3(object),
+            path_date,
+            limits: Limits::default(),
+        }
+    }
+
     pub fn stdin() -> Source {
         Source {
             kind: SourceKind::Stdin,
@@ -175,6 +244,8 @@ impl Source {
         match &self.kind {
             SourceKind::File(p) => p.display().to_string(),
             SourceKind::Stdin => "<stdin>".to_string(),
+            #[cfg(feature = "s3")]
+            SourceKind::S3(object) => object.name(),
         }
     }
 }
@@ -245,6 +316,7 @@ impl ProblemKind {
 /// Input that holds no API activity by design, or that was already counted, passed over quietly:
 /// it is not a problem (it never changes the exit status), but the summary says how much there
 /// was.
+#[cfg_attr(not(feature = "s3"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ignored {
     /// A CloudTrail digest (integrity validation): a `CloudTrail-Digest/` folder, or a digest
@@ -255,6 +327,9 @@ pub enum Ignored {
     Insight,
     /// Another service's logs under `AWSLogs/<account>/` (load balancers, VPC flow logs, ...).
     OtherService,
+    /// An S3 date folder (`.../CloudTrail/<region>/YYYY[/MM[/DD]]/`) whose dates are outside
+    /// the window: never listed (a local file of such a date is counted as pruned instead).
+    OutsideWindow,
     /// A file reached twice (overlapping PATHs, the same file named twice): read once.
     DuplicateFile,
     /// A duplicate delivery of an event (same `eventID`): counted once.
@@ -272,6 +347,8 @@ impl Ignored {
             Ignored::Insight => "Insights files or records",
             Ignored::OtherService if one => "folder of another service's logs",
             Ignored::OtherService => "folders of other services' logs",
+            Ignored::OutsideWindow if one => "S3 date folder outside the window (not listed)",
+            Ignored::OutsideWindow => "S3 date folders outside the window (not listed)",
             Ignored::DuplicateFile if one => "file reached twice (read once)",
             Ignored::DuplicateFile => "files reached twice (read once)",
             Ignored::DuplicateEvent if one => "duplicate delivery (same eventID, counted once)",

@@ -34,6 +34,10 @@ mod pysigma;
 mod regression;
 /// Lossless rule rewrite: byte-exact golden files, idempotence, errors.
 mod rewrite;
+/// `s3://` PATHs against a real S3-compatible server (moto on loopback, ignored by default;
+/// `.ci/run` runs them): a bucket reads as its local copy, only the window's date folders are
+/// listed, errors are problems or clear failures, never a clean run.
+mod s3;
 /// Sigma engine adapter: conformance table, engine defects, SigmaHQ rules over real CloudTrail, seed rule.
 mod sigma;
 /// Snapshots (insta) of every output contract: each report in each format, over a small synth corpus.
