@@ -69,6 +69,10 @@ pub enum ConfigError {
         "{0}: this trailtune was built without S3 support (cargo feature `s3`, on by default): rebuild it with default features, or copy the logs first (aws s3 sync {0} DIR)"
     )]
     NoS3Support(String),
+    #[error(
+        "{flag} {path}: outputs are local files (only the logs read may be s3:// PATHs); write it here, then copy it with `aws s3 cp`"
+    )]
+    RemoteOutput { flag: &'static str, path: String },
     #[error("{first} and {second} name the same file ({path}): one would overwrite the other")]
     SameFile {
         first: &'static str,
@@ -97,10 +101,25 @@ fn file_key(p: &Path) -> PathBuf {
 
 /// Refuse an output that is one of the logs read, or lies in a folder of them: it would
 /// replace a log (evidence) or be read as one next time.
+/// Refuse an output named as an `s3://` URL before any work: it would become a local path
+/// `s3:/bucket/...` (written there, or failing after the whole run).
+fn local_outputs(outputs: &[(&'static str, Option<&Path>)]) -> Result<(), ConfigError> {
+    for (flag, path) in outputs {
+        if let Some(path) = path.filter(|p| s3url::is_s3(p)) {
+            return Err(ConfigError::RemoteOutput {
+                flag,
+                path: path.display().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn outside_logs(
     outputs: &[(&'static str, Option<&Path>)],
     logs: &[PathBuf],
 ) -> Result<(), ConfigError> {
+    local_outputs(outputs)?;
     let logs: Vec<PathBuf> = logs
         .iter()
         .filter(|p| p.as_os_str() != "-" && !s3url::is_s3(p))
@@ -527,11 +546,13 @@ fn tune(
     } else {
         ("-o", out.out.as_deref())
     };
-    distinct_files(&[
+    let outputs = [
         written,
         ("--emit-filter", out.emit_filter.as_deref()),
         ("--emit-placeholder", out.emit_placeholder.as_deref()),
-    ])?;
+    ];
+    local_outputs(&outputs)?;
+    distinct_files(&outputs)?;
     let target = match (out.out, out.in_place) {
         (Some(path), _) => Target::File(path),
         (None, true) => Target::InPlace,

@@ -164,6 +164,13 @@ pub enum EndpointError {
     #[error("{from} {url:?}: expected http://HOST[:PORT] or https://HOST[:PORT]")]
     Scheme { from: &'static str, url: String },
     #[error(
+        "{from}: an endpoint URL with a user name or password in it ({scheme}://USER:PASSWORD@...) is refused: it would be printed in messages and logs; give the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    )]
+    Credentials {
+        from: &'static str,
+        scheme: &'static str,
+    },
+    #[error(
         "{from} {url:?}: plain http to a host that is not loopback sends the requests and the logs unencrypted; use https, or say --allow-http (or AWS_ALLOW_HTTP=true) if you mean it"
     )]
     Http { from: &'static str, url: String },
@@ -188,6 +195,14 @@ impl Endpoint {
             });
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        // The URL itself is named in messages: it must not carry a secret. (Its text is not
+        // quoted in this error.)
+        if authority.contains('@') {
+            return Err(EndpointError::Credentials {
+                from,
+                scheme: if http { "http" } else { "https" },
+            });
+        }
         let host = host_of(authority);
         if host.is_empty() {
             return Err(EndpointError::Scheme {
@@ -325,9 +340,19 @@ mod tests {
             "http://localhost:9000",
             "http://127.3.4.5",
             "http://[::1]:9000",
-            "http://user@127.0.0.1:1",
         ] {
             Endpoint::check("f", loopback, false).unwrap();
+        }
+        // A secret in the URL would be printed with every message that names the endpoint.
+        for with_secret in [
+            "http://AKIAUSER:SuperSecret123@127.0.0.1:1",
+            "https://u:TopSecretPw@s3.example.com",
+            "http://user@127.0.0.1:1",
+        ] {
+            let e = Endpoint::check("--endpoint-url", with_secret, true).unwrap_err();
+            assert!(matches!(e, EndpointError::Credentials { .. }), "{e}");
+            assert!(!e.to_string().contains("Secret"), "{e}");
+            assert!(!e.to_string().contains("TopSecretPw"), "{e}");
         }
         assert!(
             !Endpoint::check("f", "https://s3.example.com", false)

@@ -2590,3 +2590,54 @@ fn no_output_may_replace_a_log_or_land_among_them() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.path().join("b.json").exists());
 }
+
+/// An output named as an s3:// URL was written to a local folder `s3:/bucket/` (and reported as
+/// saved), or failed after the whole run. Now it is refused before anything is read.
+#[test]
+fn an_s3_url_as_an_output_is_refused_before_any_work() {
+    let logs = crate::common::testdata("accounts/org.ndjson");
+    for args in [
+        &["profile", "--save", "s3://trail/b.json"][..],
+        &["profile", "--report", "S3://trail/r.html"][..],
+        &["tune", "-o", "s3://org/out.yml"][..],
+        &["run", "-o", "s3://org/out.yml"][..],
+        &["rebaseline", "--state", "s3://trail/state.json"][..],
+    ] {
+        let out = crate::common::trailtune()
+            .args(args)
+            .arg(&logs)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("outputs are local files"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: printed before refusing");
+    }
+}
+
+/// A user name and password in the endpoint URL were printed with every error that named the
+/// endpoint. Now such an endpoint is refused, and the secret is never echoed.
+#[test]
+fn an_endpoint_with_a_password_is_refused_without_printing_it() {
+    let out = crate::common::trailtune()
+        .args([
+            "profile",
+            "--endpoint-url",
+            "http://AKIAUSER:SuperSecret123@127.0.0.1:1",
+            "s3://trail/",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("user name or password"), "{err}");
+    assert!(!err.contains("SuperSecret123"), "{err}");
+    let out = crate::common::trailtune()
+        .env("AWS_ENDPOINT_URL", "https://u:TopSecretPw@s3.example.com")
+        .args(["profile", "s3://trail/"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("TopSecretPw"), "{err}");
+}
