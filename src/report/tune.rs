@@ -63,9 +63,15 @@ pub fn summary(
     } else {
         writeln!(out, "trailtune: {n} {what}; allowlist: {allow}")?;
     }
+    // What the filters are now: written by this run, to be written (--check), or already there.
+    let verb = match (tuned.changed, check) {
+        (false, _) => "keeps",
+        (true, true) => "would add",
+        (true, false) => "added",
+    };
     for f in &tuned.plan.filters {
         let values: usize = f.fields.iter().map(|(_, v)| v.len()).sum();
-        writeln!(out, "trailtune: added {} ({values} values)", Safe(&f.name))?;
+        writeln!(out, "trailtune: {verb} {} ({values} values)", Safe(&f.name))?;
     }
     let q = policy.quarantined();
     if !q.is_empty() {

@@ -122,6 +122,9 @@ fn the_two_forms_round_trip_and_check_says_up_to_date() {
     let before = std::fs::read(&per_account).unwrap();
     let (code, err) = tune(&per_account, None, &["--per-account", "--check"]);
     assert_eq!(code, 0, "up to date: {err}");
+    // Nothing is added to a rule that is up to date, and the summary says so.
+    assert!(err.contains("keeps filter_account_333333333333"), "{err}");
+    assert!(!err.contains("added"), "{err}");
     let (code, err) = tune(&per_account, None, &["--per-account"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read(&per_account).unwrap(), before);
