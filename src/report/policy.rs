@@ -446,11 +446,12 @@ fn write_accounts(
             }
         )?;
     }
+    let listed = accounts.unusual_regions(p);
     writeln!(
         out,
         "Listed in the per-account rule ({}): {}",
-        accounts.unusual_regions(p).len(),
-        text::join(&accounts.unusual_regions(p), ", ")
+        listed.len(),
+        text::join(&listed, ", ")
     )?;
     for a in &accounts.accounts {
         writeln!(out)?;
